@@ -1,0 +1,8 @@
+//! The `edgefusion` command line: bag tools (info, play, record, convert, reindex) now; the
+//! runner for the whole stack later. Each command is a module; `main.rs` only parses.
+
+pub mod bag_info;
+pub mod convert;
+pub mod progress;
+pub mod replay;
+pub mod topics;

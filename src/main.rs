@@ -1,0 +1,280 @@
+//! `edgefusion`: the command line of the edgefusion stack.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use edgefusion::{bag_info, convert, replay};
+use edgefusion_bag::{BagReader, BagWriter, Compression, StorageId, WriterOptions};
+use edgefusion_bus::Bus;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "edgefusion", version, about = "On-vehicle camera + lidar + V2X fusion stack")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// rosbag2 tools: info, play, record, convert, reindex
+    #[command(subcommand)]
+    Bag(BagCommand),
+}
+
+#[derive(Subcommand)]
+enum BagCommand {
+    /// Print a bag's storage, duration, topics and counts (like `ros2 bag info`)
+    Info {
+        /// Bag directory, or a single .mcap / .db3 file
+        path: PathBuf,
+        /// Machine-readable output
+        #[arg(long)]
+        json: bool,
+    },
+    /// Publish a bag onto the in-process bus in recorded order and timing
+    Play(PlayArgs),
+    /// Record topics of the in-process bus into a new bag
+    Record {
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Source of the messages on this process's bus: a bag to play (the in-process bus
+        /// has no other publisher in a standalone `record`)
+        #[arg(long, value_name = "BAG")]
+        play: PathBuf,
+        /// Play the source as fast as possible (default: recorded timing)
+        #[arg(long)]
+        fast: bool,
+        /// Record every topic of the source
+        #[arg(short, long)]
+        all: bool,
+        /// Topics to record
+        topics: Vec<String>,
+    },
+    /// Convert a dataset into a bag
+    #[command(subcommand)]
+    Convert(ConvertCommand),
+    /// Rebuild a bag directory's metadata.yaml from its storage files
+    Reindex { path: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum ConvertCommand {
+    /// KITTI object frames: a frame folder (lidar.bin, image.png, calib.txt, label.txt), a
+    /// folder of frame folders, KITTI's training/ layout, or a folder of velodyne .bin files
+    Kitti {
+        input: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Frame rate of the sequence (Hz)
+        #[arg(long, default_value_t = 10.0)]
+        rate: f64,
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+}
+
+#[derive(Args)]
+struct StorageArgs {
+    #[arg(long, value_enum, default_value_t = StorageArg::Mcap)]
+    storage: StorageArg,
+    /// MCAP chunk compression (sqlite3 stores uncompressed)
+    #[arg(long, value_enum)]
+    compression: Option<CompressionArg>,
+    /// Start a new storage file past this many bytes
+    #[arg(long, value_name = "BYTES")]
+    max_bag_size: Option<u64>,
+    /// Start a new storage file past this many seconds of recording
+    #[arg(long, value_name = "SECONDS")]
+    max_bag_duration: Option<f64>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StorageArg {
+    Mcap,
+    Sqlite3,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompressionArg {
+    Zstd,
+    Lz4,
+    None,
+}
+
+impl StorageArgs {
+    fn writer_options(&self) -> WriterOptions {
+        let storage = match self.storage {
+            StorageArg::Mcap => StorageId::Mcap,
+            StorageArg::Sqlite3 => StorageId::Sqlite3,
+        };
+        let compression = match (self.compression, storage) {
+            (Some(CompressionArg::Zstd), _) => Compression::Zstd,
+            (Some(CompressionArg::Lz4), _) => Compression::Lz4,
+            (Some(CompressionArg::None), _) | (None, StorageId::Sqlite3) => Compression::None,
+            (None, StorageId::Mcap) => Compression::Zstd,
+        };
+        WriterOptions {
+            storage,
+            compression,
+            max_bagfile_size: self.max_bag_size,
+            max_bagfile_duration_ns: self.max_bag_duration.map(|s| (s * 1e9) as i64),
+            ..WriterOptions::default()
+        }
+    }
+}
+
+#[derive(Args)]
+struct PlayArgs {
+    path: PathBuf,
+    /// Playback speed factor
+    #[arg(long, default_value_t = 1.0, conflicts_with = "fast")]
+    rate: f64,
+    /// As fast as possible
+    #[arg(long)]
+    fast: bool,
+    /// Start over at the end, until interrupted
+    #[arg(long = "loop")]
+    looping: bool,
+    /// Only these topics
+    #[arg(long, num_args = 1..)]
+    topics: Vec<String>,
+    /// Rename a topic: FROM:=TO (repeatable)
+    #[arg(long, value_parser = parse_remap)]
+    remap: Vec<(String, String)>,
+    /// Skip this many seconds at the start of the bag
+    #[arg(long, default_value_t = 0.0)]
+    start_offset: f64,
+    /// Publish /clock with the bag time
+    #[arg(long)]
+    clock: bool,
+    /// Warn and continue past corrupt MCAP chunks instead of stopping
+    #[arg(long)]
+    skip_corrupt: bool,
+}
+
+impl PlayArgs {
+    fn options(&self) -> Result<replay::PlayOptions> {
+        let valid_rate = self.rate > 0.0 && self.rate.is_finite();
+        if !self.fast && !valid_rate {
+            bail!("--rate must be a positive number, got {}", self.rate);
+        }
+        if self.start_offset < 0.0 {
+            bail!("--start-offset must not be negative, got {}", self.start_offset);
+        }
+        Ok(replay::PlayOptions {
+            rate: (!self.fast).then_some(self.rate),
+            looping: self.looping,
+            topics: (!self.topics.is_empty()).then(|| self.topics.clone()),
+            remaps: self.remap.clone(),
+            start_offset_ns: (self.start_offset * 1e9) as i64,
+            publish_clock: self.clock,
+            skip_corrupt: self.skip_corrupt,
+        })
+    }
+}
+
+fn parse_remap(s: &str) -> Result<(String, String), String> {
+    match s.split_once(":=") {
+        Some((from, to)) if !from.is_empty() && !to.is_empty() => Ok((from.into(), to.into())),
+        _ => Err(format!("expected FROM:=TO, got {s:?}")),
+    }
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(error) = run(Cli::parse()) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+/// Set on Ctrl-C / SIGTERM: long commands stop cleanly and close their bags.
+fn stop_flag() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::Relaxed))
+        .context("installing the Ctrl-C handler")?;
+    Ok(stop)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Bag(BagCommand::Info { path, json }) => {
+            let info = bag_info::read(&path)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&info)?);
+            } else {
+                print!("{}", bag_info::render(&info));
+            }
+        }
+        Command::Bag(BagCommand::Play(args)) => {
+            let options = args.options()?;
+            let reader = BagReader::open(&args.path)
+                .with_context(|| format!("opening bag {}", args.path.display()))?;
+            let stop = stop_flag()?;
+            let report = replay::play(&reader, &Bus::new(), &options, &stop)?;
+            for (topic, count) in &report.published {
+                eprintln!("published {count:>8} on {topic}");
+            }
+            if report.undecodable > 0 || report.corrupt_chunks_skipped > 0 {
+                eprintln!(
+                    "skipped {} undecodable messages and {} corrupt chunks",
+                    report.undecodable, report.corrupt_chunks_skipped
+                );
+            }
+        }
+        Command::Bag(BagCommand::Record { output, storage, play, fast, all, topics }) => {
+            let reader = BagReader::open(&play)
+                .with_context(|| format!("opening bag {}", play.display()))?;
+            let topics = match (all, topics.is_empty()) {
+                (true, _) => reader.topics().iter().map(|t| t.name.clone()).collect(),
+                (false, false) => topics,
+                (false, true) => bail!("name the topics to record, or --all"),
+            };
+            let bus = Bus::new();
+            let writer = BagWriter::create(&output, storage.writer_options())
+                .with_context(|| format!("creating bag {}", output.display()))?;
+            let recorder = replay::Recorder::start(&bus, &topics, writer)?;
+            let options =
+                replay::PlayOptions { rate: (!fast).then_some(1.0), ..Default::default() };
+            let stop = stop_flag()?;
+            let played = replay::play(&reader, &bus, &options, &stop);
+            let recorded = recorder.finish()?;
+            played?;
+            for (topic, count) in &recorded.recorded {
+                eprintln!("recorded {count:>8} on {topic}");
+            }
+        }
+        Command::Bag(BagCommand::Convert(ConvertCommand::Kitti {
+            input,
+            output,
+            rate,
+            storage,
+        })) => {
+            if !(rate > 0.0 && rate.is_finite()) {
+                bail!("--rate must be a positive number of frames per second, got {rate}");
+            }
+            let sequence =
+                edgefusion_kitti::SequenceOptions { rate_hz: rate, ..Default::default() };
+            let report =
+                convert::kitti_to_bag(&input, &output, sequence, storage.writer_options())?;
+            eprintln!("converted {} frames into {}", report.frames, output.display());
+        }
+        Command::Bag(BagCommand::Reindex { path }) => {
+            edgefusion_bag::reindex(&path)
+                .with_context(|| format!("reindexing {}", path.display()))?;
+            eprintln!("rewrote {}", path.join("metadata.yaml").display());
+        }
+    }
+    Ok(())
+}
