@@ -3,6 +3,8 @@
 
 pub mod bag_info;
 pub mod convert;
+pub mod eval;
 pub mod progress;
 pub mod replay;
+pub mod run;
 pub mod topics;

@@ -2,9 +2,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use edgefusion::{bag_info, convert, replay};
+use edgefusion::{bag_info, convert, eval, replay, run as stack};
 use edgefusion_bag::{BagReader, BagWriter, Compression, StorageId, WriterOptions};
 use edgefusion_bus::Bus;
+use edgefusion_fusion::{FusionNode, FusionParams};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -21,6 +22,57 @@ enum Command {
     /// rosbag2 tools: info, play, record, convert, reindex
     #[command(subcommand)]
     Bag(BagCommand),
+    /// Play a bag through the fusion node on the in-process bus (publishes /perception/objects)
+    Run(RunArgs),
+    /// Score fusion models against the labels of a bag made by `bag convert kitti`
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// The bag to play (camera image, camera_info, /tf_static, lidar points)
+    #[arg(long)]
+    bag: PathBuf,
+    /// TorchScript fusion module (overrides model_path of --params)
+    #[arg(long, value_name = "M.pt")]
+    model: Option<PathBuf>,
+    /// ROS 2 parameters file with the node's parameters (`fusion: ros__parameters: ...`)
+    #[arg(long, value_name = "FILE")]
+    params: Option<PathBuf>,
+    /// Record the bag's topics and /perception/objects into a new bag
+    #[arg(long, value_name = "OUT")]
+    record: Option<PathBuf>,
+    /// Storage of the recording
+    #[command(flatten)]
+    storage: StorageArgs,
+    /// Playback speed factor
+    #[arg(long, default_value_t = 1.0, conflicts_with = "fast")]
+    rate: f64,
+    /// As fast as possible (the node's keep-last queues drop what it cannot keep up with)
+    #[arg(long)]
+    fast: bool,
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// A bag converted from labelled KITTI frames (with /perception/ground_truth)
+    #[arg(long)]
+    bag: PathBuf,
+    /// TorchScript fusion module; repeat to compare models side by side
+    #[arg(long, value_name = "M.pt", required = true)]
+    model: Vec<PathBuf>,
+    /// LibTorch intra-op threads
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// cpu, cuda or cuda:N
+    #[arg(long, default_value = "cpu")]
+    device: String,
+    /// Run each frame's cloud N times for more latency samples (the first run is scored)
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    repeat: usize,
+    /// Print one JSON document instead of the table
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -270,11 +322,61 @@ fn run(cli: Cli) -> Result<()> {
                 convert::kitti_to_bag(&input, &output, sequence, storage.writer_options())?;
             eprintln!("converted {} frames into {}", report.frames, output.display());
         }
+        Command::Run(args) => run_stack(args)?,
+        Command::Eval(args) => {
+            if args.threads == 0 {
+                bail!("--threads must be at least 1");
+            }
+            let report = eval::evaluate(&eval::EvalOptions {
+                bag: args.bag,
+                models: args.model,
+                threads: args.threads,
+                device: args.device,
+                repeat: args.repeat,
+            })?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", eval::report::render(&report));
+            }
+        }
         Command::Bag(BagCommand::Reindex { path }) => {
             edgefusion_bag::reindex(&path)
                 .with_context(|| format!("reindexing {}", path.display()))?;
             eprintln!("rewrote {}", path.join("metadata.yaml").display());
         }
     }
+    Ok(())
+}
+
+fn run_stack(args: RunArgs) -> Result<()> {
+    let valid_rate = args.rate > 0.0 && args.rate.is_finite();
+    if !args.fast && !valid_rate {
+        bail!("--rate must be a positive number, got {}", args.rate);
+    }
+    let mut params = match &args.params {
+        Some(path) => FusionParams::from_yaml_file(path, FusionNode::NAME)?,
+        None => FusionParams::default(),
+    };
+    if let Some(model) = args.model {
+        // Named on the command line, a missing model is an error, not a degraded run.
+        if !model.is_file() {
+            bail!("model file {} does not exist", model.display());
+        }
+        params.model_path = Some(model);
+    }
+    // Before loading the model: a wrong bag path should not wait for it.
+    if !args.bag.exists() {
+        bail!("bag {} does not exist", args.bag.display());
+    }
+    let node = FusionNode::new(params)?;
+    let options = stack::RunOptions {
+        bag: args.bag,
+        rate: (!args.fast).then_some(args.rate),
+        record: args.record.map(|out| (out, args.storage.writer_options())),
+    };
+    let stop = stop_flag()?;
+    let summary = stack::run(node, &options, &stop)?;
+    eprint!("{}", summary.render());
     Ok(())
 }

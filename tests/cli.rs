@@ -2,19 +2,10 @@
 //! place in it; and `--skip-corrupt` carrying on past a damaged chunk.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn edgefusion(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_edgefusion"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
+mod common;
+use common::{edgefusion, stderr};
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -48,18 +48,22 @@ fn append_dependencies(type_name: &str, seen: &mut Vec<String>, out: &mut String
     }
 }
 
+/// The field declarations of a `.msg` text as (type token, name, whole line), in order;
+/// comments, blank lines and constants (`TYPE NAME=VALUE`) left out.
+pub fn field_lines(text: &str) -> impl Iterator<Item = (&str, &str, &str)> {
+    text.lines().filter_map(|raw| {
+        let line = raw.split('#').next().unwrap_or_default().trim();
+        let mut tokens = line.split_whitespace();
+        let (ty, name) = (tokens.next()?, tokens.next()?);
+        let constant = name.contains('=') || tokens.next().is_some_and(|t| t.starts_with('='));
+        (!constant).then_some((ty, name, raw))
+    })
+}
+
 /// Fully qualified names (`pkg/msg/Type`) of the non-primitive field types in a `.msg` text.
 pub fn field_types(text: &str, package: &str) -> Vec<String> {
     let mut types = Vec::new();
-    for line in text.lines() {
-        let line = line.split('#').next().unwrap_or_default().trim();
-        let mut tokens = line.split_whitespace();
-        let (Some(ty), Some(name)) = (tokens.next(), tokens.next()) else {
-            continue;
-        };
-        if name.contains('=') || tokens.next().is_some_and(|t| t.starts_with('=')) {
-            continue; // a constant
-        }
+    for (ty, _, _) in field_lines(text) {
         let base = ty.split('[').next().unwrap_or(ty);
         let base = base.split("<=").next().unwrap_or(base);
         if PRIMITIVES.contains(&base) {

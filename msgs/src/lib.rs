@@ -8,6 +8,7 @@ pub mod cdr;
 pub mod definitions;
 mod message;
 pub mod registry;
+pub mod type_hash;
 
 pub mod builtin_interfaces;
 pub mod diagnostic_msgs;

@@ -27,6 +27,17 @@ def fixtures():
     return FIXTURES
 
 
+@pytest.fixture(scope="session")
+def ros_prefix():
+    """The ROS 2 Kilted prefix scripts/setup installs (.ros), or EDGEFUSION_ROS_PREFIX."""
+    prefix = pathlib.Path(os.environ.get("EDGEFUSION_ROS_PREFIX", ROOT / ".ros"))
+    if not (prefix / "share/std_msgs").is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"no ROS 2 prefix at {prefix} (scripts/setup installs it)")
+        pytest.skip(f"no ROS 2 prefix at {prefix} (run scripts/setup)")
+    return prefix
+
+
 def edgefusion(*args, check=True):
     """Runs our CLI; returns the completed process (stdout/stderr as text)."""
     assert BIN.exists(), f"{BIN} not built (run scripts/setup)"

@@ -1,0 +1,179 @@
+//! Counters of what the node received, published, degraded and rejected, and per-stage latency.
+
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One thing the node counts. Rejections (the `FusionError` of an input) and degraded outputs
+/// each have their own counter, so `/diagnostics` can say *why* output is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    // Inputs.
+    CloudsReceived,
+    ImagesReceived,
+    CameraInfosReceived,
+    TfStaticReceived,
+    // Outputs.
+    Outputs,
+    ObjectsPublished,
+    // An empty array was published for the cloud because ...
+    /// ... the node runs without the camera network (no model file).
+    NoModel,
+    /// ... no image has arrived yet.
+    NoImage,
+    /// ... the latest image is further than max_image_age_ms from the cloud.
+    StaleImage,
+    /// ... no camera_info has arrived yet.
+    NoCameraInfo,
+    // Output published, but worth knowing.
+    /// Clouds with zero points (boxes are camera-only).
+    EmptyCloud,
+    /// Points with non-finite x/y/z (ignored by the model), summed over clouds.
+    NonFinitePoints,
+    /// Clouds none of whose points is in front of the camera (boxes are camera-only).
+    AllPointsBehindCamera,
+    // Rejected inputs (the input method returned an error).
+    UnsupportedEncoding,
+    BadImage,
+    ImageSizeMismatch,
+    BadCloud,
+    BadCameraInfo,
+    SingularProjection,
+    BadTransform,
+    TransformUnavailable,
+    ModelFailure,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 22] = [
+        Self::CloudsReceived,
+        Self::ImagesReceived,
+        Self::CameraInfosReceived,
+        Self::TfStaticReceived,
+        Self::Outputs,
+        Self::ObjectsPublished,
+        Self::NoModel,
+        Self::NoImage,
+        Self::StaleImage,
+        Self::NoCameraInfo,
+        Self::EmptyCloud,
+        Self::NonFinitePoints,
+        Self::AllPointsBehindCamera,
+        Self::UnsupportedEncoding,
+        Self::BadImage,
+        Self::ImageSizeMismatch,
+        Self::BadCloud,
+        Self::BadCameraInfo,
+        Self::SingularProjection,
+        Self::BadTransform,
+        Self::TransformUnavailable,
+        Self::ModelFailure,
+    ];
+
+    /// snake_case name, for logs and diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CloudsReceived => "clouds_received",
+            Self::ImagesReceived => "images_received",
+            Self::CameraInfosReceived => "camera_infos_received",
+            Self::TfStaticReceived => "tf_static_received",
+            Self::Outputs => "outputs",
+            Self::ObjectsPublished => "objects_published",
+            Self::NoModel => "no_model",
+            Self::NoImage => "no_image",
+            Self::StaleImage => "stale_image",
+            Self::NoCameraInfo => "no_camera_info",
+            Self::EmptyCloud => "empty_cloud",
+            Self::NonFinitePoints => "non_finite_points",
+            Self::AllPointsBehindCamera => "all_points_behind_camera",
+            Self::UnsupportedEncoding => "unsupported_encoding",
+            Self::BadImage => "bad_image",
+            Self::ImageSizeMismatch => "image_size_mismatch",
+            Self::BadCloud => "bad_cloud",
+            Self::BadCameraInfo => "bad_camera_info",
+            Self::SingularProjection => "singular_projection",
+            Self::BadTransform => "bad_transform",
+            Self::TransformUnavailable => "transform_unavailable",
+            Self::ModelFailure => "model_failure",
+        }
+    }
+}
+
+/// The node's counters (all start at 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FusionStats {
+    counts: BTreeMap<Counter, u64>,
+}
+
+impl FusionStats {
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.counts.get(&counter).copied().unwrap_or(0)
+    }
+
+    pub fn add(&mut self, counter: Counter, n: u64) {
+        *self.counts.entry(counter).or_insert(0) += n;
+    }
+
+    pub fn increment(&mut self, counter: Counter) {
+        self.add(counter, 1);
+    }
+
+    /// Non-zero counters, in declaration order.
+    pub fn non_zero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
+        self.counts.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (*c, *n))
+    }
+}
+
+/// A processing stage timed per cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Messages to tensors: image view, cloud view or gather, projection matrix.
+    Conversion,
+    Detect2d,
+    Lift,
+    /// The whole `on_cloud`, conversion to output message included.
+    Total,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 4] = [Self::Conversion, Self::Detect2d, Self::Lift, Self::Total];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Conversion => "conversion",
+            Self::Detect2d => "detect_2d",
+            Self::Lift => "lift",
+            Self::Total => "total",
+        }
+    }
+}
+
+/// Latency histograms per [`Stage`], in microseconds (1 µs .. 1 h, 3 significant digits).
+#[derive(Debug, Clone)]
+pub struct StageLatency {
+    histograms: [Histogram<u64>; 4],
+}
+
+impl Default for StageLatency {
+    fn default() -> Self {
+        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
+        Self { histograms: [h(), h(), h(), h()] }
+    }
+}
+
+impl StageLatency {
+    pub fn record(&mut self, stage: Stage, elapsed: Duration) {
+        let us = (elapsed.as_micros() as u64).max(1);
+        self.histograms[stage as usize].saturating_record(us);
+    }
+
+    pub fn histogram(&self, stage: Stage) -> &Histogram<u64> {
+        &self.histograms[stage as usize]
+    }
+
+    /// Milliseconds at quantile `q` (0..1) of `stage`, or None before the first sample.
+    pub fn quantile_ms(&self, stage: Stage, q: f64) -> Option<f64> {
+        let h = self.histogram(stage);
+        (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+    }
+}

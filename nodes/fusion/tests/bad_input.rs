@@ -1,0 +1,353 @@
+//! Bad input never panics: a typed error or an empty result, a counter per reason, and the
+//! node serves the next good frame as if nothing had happened.
+
+mod common;
+
+use edgefusion_fusion::{
+    ConvertError, Counter, FusionError, FusionModel, FusionNode, FusionParams, ModelError,
+    ModelOptions,
+};
+use edgefusion_kitti::KittiFrame;
+use edgefusion_msgs::edgefusion::DetectedObject;
+use edgefusion_msgs::sensor_msgs::{Image, PointCloud2};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+// ---- Loading -------------------------------------------------------------------------------
+
+#[test]
+fn missing_module_file_is_an_error_for_the_runner_and_a_warning_for_the_node() {
+    let path = Path::new("/nonexistent/fusion_fp32.pt");
+    let e = FusionModel::load(path, &ModelOptions::default()).unwrap_err();
+    assert!(matches!(&e, ModelError::Missing { path: p } if p == path), "{e}");
+    assert!(e.to_string().contains("/nonexistent/fusion_fp32.pt"));
+
+    // The node starts without the camera network and publishes empty arrays, counted.
+    let params = FusionParams { model_path: Some(path.into()), ..Default::default() };
+    let mut node = FusionNode::new(params).expect("a missing model file is not fatal");
+    assert!(node.model().is_none());
+    let Some(frame) = common::kitti_000008() else { return };
+    let out = node.on_cloud(frame.cloud.as_ref().unwrap()).unwrap().unwrap();
+    assert!(out.objects.is_empty());
+    assert_eq!(out.header.frame_id, "base_link");
+    assert_eq!(node.stats().get(Counter::NoModel), 1);
+}
+
+#[test]
+fn a_file_that_is_not_torchscript_is_refused_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("notes.pt");
+    std::fs::write(&path, "this is not a TorchScript archive").unwrap();
+    let e = FusionModel::load(&path, &ModelOptions::default()).unwrap_err();
+    assert!(matches!(&e, ModelError::NotTorchScript { path: p, .. } if p == &path), "{e}");
+    let params = FusionParams { model_path: Some(path.clone()), ..Default::default() };
+    assert!(matches!(FusionNode::new(params), Err(ModelError::NotTorchScript { .. })));
+}
+
+#[test]
+fn a_module_without_the_contract_is_refused() {
+    // A real TorchScript module (traced here: y = 2x) that is not a fusion module.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("doubler.pt");
+    let x = tch::Tensor::from_slice(&[1.0f32, 2.0]);
+    let module =
+        tch::CModule::create_by_tracing("Doubler", "forward", &[x], &mut |xs| vec![&xs[0] * 2.0])
+            .unwrap();
+    module.save(&path).unwrap();
+    assert!(tch::CModule::load(&path).is_ok(), "the file is valid TorchScript");
+    let e = FusionModel::load(&path, &ModelOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, ModelError::WrongContract { found, .. } if found.contains("no contract()")),
+        "{e}"
+    );
+    assert!(e.to_string().contains("doubler.pt") && e.to_string().contains("edgefusion.fusion.v1"));
+}
+
+/// The venv's Python (scripts/setup makes it), for modules only TorchScript scripting can make.
+fn python() -> Option<PathBuf> {
+    let python = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    if python.is_file() {
+        return Some(python);
+    }
+    assert!(std::env::var_os("CI").is_none(), "CI needs the venv at {}", python.display());
+    eprintln!("SKIPPED: no Python venv at {} (run scripts/setup)", python.display());
+    None
+}
+
+/// Scripts a module whose `contract()` returns `contract` and whose `forward` is, by `mode`:
+/// `good` (follows the contract), `columns6` (boxes_3d has 6 columns) or `alias` (boxes_2d is a
+/// view of the input points). detect_2d and lift always follow the contract.
+const FAKE_MODULE: &str = r#"
+import sys, torch
+from typing import Dict, Tuple
+from torch import Tensor
+
+class Fake(torch.nn.Module):
+    def __init__(self, contract: str, mode: str):
+        super().__init__()
+        self.name = contract
+        self.mode = mode
+
+    @torch.jit.export
+    def contract(self) -> str:
+        return self.name
+
+    @torch.jit.export
+    def info(self) -> Dict[str, str]:
+        return {"variant": "fp32", "network": "none"}
+
+    @torch.jit.export
+    def detect_2d(self, image: Tensor, encoding: str) -> Tuple[Tensor, Tensor, Tensor]:
+        return torch.zeros(0, 4), torch.zeros(0, dtype=torch.long), torch.zeros(0)
+
+    @torch.jit.export
+    def lift(self, boxes: Tensor, classes: Tensor, points: Tensor, m: Tensor) -> Tuple[Tensor, Tensor]:
+        n = boxes.shape[0]
+        return torch.zeros(n, 7), torch.zeros(n, dtype=torch.long)
+
+    def forward(self, image: Tensor, encoding: str, points: Tensor, m: Tensor) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+        boxes_2d = points[:2] if self.mode == "alias" else torch.zeros(2, 4)
+        columns = 6 if self.mode == "columns6" else 7
+        return (torch.zeros(2, columns), boxes_2d, torch.zeros(2, dtype=torch.long),
+                torch.zeros(2), torch.zeros(2, dtype=torch.long))
+
+torch.jit.script(Fake(sys.argv[2], sys.argv[3])).save(sys.argv[1])
+"#;
+
+fn scripted_module(dir: &Path, name: &str, contract: &str, mode: &str) -> Option<PathBuf> {
+    let python = python()?;
+    let path = dir.join(name);
+    // A file, not `-c`: TorchScript scripting reads the class's source.
+    let script = dir.join("fake_module.py");
+    std::fs::write(&script, FAKE_MODULE).unwrap();
+    let status = std::process::Command::new(python)
+        .arg(&script)
+        .arg(&path)
+        .arg(contract)
+        .arg(mode)
+        .status()
+        .unwrap();
+    assert!(status.success(), "scripting the test module failed");
+    Some(path)
+}
+
+#[test]
+fn a_module_with_another_contract_or_wrong_outputs_is_refused_naming_what() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some(other) = scripted_module(dir.path(), "other.pt", "someone.else.v2", "good") else {
+        return;
+    };
+    let e = FusionModel::load(&other, &ModelOptions::default()).unwrap_err();
+    assert!(
+        matches!(&e, ModelError::WrongContract { found, .. } if found.contains("someone.else.v2")),
+        "{e}"
+    );
+
+    let bad = scripted_module(dir.path(), "bad.pt", "edgefusion.fusion.v1", "columns6").unwrap();
+    let e = FusionModel::load(&bad, &ModelOptions::default()).unwrap_err();
+    match &e {
+        ModelError::BadOutput { method, output, found, .. } => {
+            assert_eq!((*method, output.as_str()), ("forward", "boxes_3d"));
+            assert!(found.contains("[2, 6]"), "{e}");
+        }
+        other => panic!("expected BadOutput, got {other}"),
+    }
+
+    // A view of an input would outlive the borrowed message buffer: refused.
+    let alias = scripted_module(dir.path(), "alias.pt", "edgefusion.fusion.v1", "alias").unwrap();
+    let e = FusionModel::load(&alias, &ModelOptions::default()).unwrap_err();
+    assert!(
+        matches!(e, ModelError::OutputAliasesInput { method: "forward", output: "boxes_2d", .. }),
+        "{e}"
+    );
+
+    let good = scripted_module(dir.path(), "good.pt", "edgefusion.fusion.v1", "good").unwrap();
+    let model = FusionModel::load(&good, &ModelOptions::default()).expect("a conforming module");
+    assert_eq!(model.variant(), "fp32");
+}
+
+#[test]
+fn unknown_devices_are_refused_and_missing_cuda_falls_back_to_the_cpu() {
+    assert!(matches!(
+        edgefusion_fusion::model::parse_device("tpu"),
+        Err(ModelError::InvalidDevice { .. })
+    ));
+    if !tch::Cuda::is_available() {
+        assert_eq!(edgefusion_fusion::model::parse_device("cuda:1").unwrap(), tch::Device::Cpu);
+    }
+}
+
+// ---- Inputs ----------------------------------------------------------------------------------
+
+fn good_frame_is_served(node: &mut FusionNode, frame: &KittiFrame, with_model: bool) {
+    node.on_camera_info(frame.camera_info.as_ref().unwrap()).unwrap();
+    node.on_image(Arc::new(frame.image.clone().unwrap())).unwrap();
+    let out = node.on_cloud(frame.cloud.as_ref().unwrap()).unwrap().unwrap();
+    if with_model {
+        let supported = out
+            .objects
+            .iter()
+            .filter(|o| o.classification == DetectedObject::CLASS_CAR && o.num_points > 0)
+            .count();
+        assert!(supported >= 4, "the next good frame is served: {supported} lidar-supported cars");
+    }
+}
+
+fn with_image(frame: &KittiFrame, change: impl FnOnce(&mut Image)) -> Arc<Image> {
+    let mut image = frame.image.clone().unwrap();
+    change(&mut image);
+    Arc::new(image)
+}
+
+fn with_cloud(frame: &KittiFrame, change: impl FnOnce(&mut PointCloud2)) -> PointCloud2 {
+    let mut cloud = frame.cloud.clone().unwrap();
+    change(&mut cloud);
+    cloud
+}
+
+fn set_x(cloud: &mut PointCloud2, point: usize, value: f32) {
+    let at = point * cloud.point_step as usize;
+    cloud.data[at..at + 4].copy_from_slice(&value.to_le_bytes());
+}
+
+fn get_x(cloud: &PointCloud2, point: usize) -> f32 {
+    let at = point * cloud.point_step as usize;
+    f32::from_le_bytes(cloud.data[at..at + 4].try_into().unwrap())
+}
+
+/// Image and cloud errors found before the model runs: they hold with or without a model.
+fn check_image_and_cloud_errors(node: &mut FusionNode, frame: &KittiFrame, with_model: bool) {
+    let yuv = with_image(frame, |i| i.encoding = "yuv422".into());
+    let e = node.on_image(yuv).unwrap_err();
+    assert!(
+        matches!(&e, FusionError::Convert(ConvertError::UnsupportedEncoding { encoding }) if encoding == "yuv422"),
+        "{e}"
+    );
+    assert_eq!(node.stats().get(Counter::UnsupportedEncoding), 1);
+    good_frame_is_served(node, frame, with_model);
+
+    // 1000 of 1242 columns: a valid image, but not the calibrated camera's.
+    let cropped = with_image(frame, |i| {
+        i.data = i.data.chunks(i.step as usize).flat_map(|row| row[..3000].to_vec()).collect();
+        i.width = 1000;
+        i.step = 3000;
+    });
+    let e = node.on_image(cropped).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            FusionError::Convert(ConvertError::ImageSizeMismatch {
+                image_width: 1000,
+                info_width: 1242,
+                ..
+            })
+        ),
+        "{e}"
+    );
+    assert_eq!(node.stats().get(Counter::ImageSizeMismatch), 1);
+    good_frame_is_served(node, frame, with_model);
+
+    let short = with_image(frame, |i| i.data.truncate(1000));
+    assert!(matches!(
+        node.on_image(short),
+        Err(FusionError::Convert(ConvertError::ImageDataLength { .. }))
+    ));
+    assert_eq!(node.stats().get(Counter::BadImage), 1);
+
+    let truncated = with_cloud(frame, |c| c.data.truncate(c.data.len() - 10));
+    let e = node.on_cloud(&truncated).unwrap_err();
+    assert!(e.to_string().contains("bytes"), "{e}");
+    assert_eq!(node.stats().get(Counter::BadCloud), 1);
+    let no_z = with_cloud(frame, |c| c.fields.retain(|f| f.name != "z"));
+    let e = node.on_cloud(&no_z).unwrap_err();
+    assert!(e.to_string().contains("'z'"), "{e}");
+    assert_eq!(node.stats().get(Counter::BadCloud), 2);
+    good_frame_is_served(node, frame, with_model);
+}
+
+#[test]
+fn image_and_cloud_errors_without_a_model() {
+    let Some(frame) = common::kitti_000008() else { return };
+    let mut node = common::node(None, &frame);
+    check_image_and_cloud_errors(&mut node, &frame, false);
+    assert_eq!(node.stats().get(Counter::NoModel), 3);
+}
+
+#[test]
+fn bad_inputs_with_the_fp32_model() {
+    let Some(frame) = common::kitti_000008() else { return };
+    let Some(model) = common::model("fp32") else { return };
+    let mut node = common::node(Some(model), &frame);
+    check_image_and_cloud_errors(&mut node, &frame, true);
+    let cloud = frame.cloud.as_ref().unwrap();
+
+    // NaN rows are ignored (and counted); the rest of the cloud still supports the cars.
+    let n = cloud.width as usize;
+    let with_nans = with_cloud(&frame, |c| (0..n).step_by(10).for_each(|i| set_x(c, i, f32::NAN)));
+    let out = node.on_cloud(&with_nans).unwrap().unwrap();
+    assert_eq!(node.stats().get(Counter::NonFinitePoints), n.div_ceil(10) as u64);
+    assert!(out.objects.iter().filter(|o| o.num_points > 0).count() >= 4);
+
+    // Zero points: camera-only boxes, counted.
+    let empty = with_cloud(&frame, |c| {
+        c.width = 0;
+        c.row_step = 0;
+        c.data.clear();
+    });
+    let out = node.on_cloud(&empty).unwrap().unwrap();
+    assert_eq!(node.stats().get(Counter::EmptyCloud), 1);
+    assert!(!out.objects.is_empty(), "the camera still sees the cars");
+    assert!(out
+        .objects
+        .iter()
+        .all(|o| o.num_points == 0 && o.modalities == DetectedObject::MODALITY_CAMERA));
+
+    // All points behind the camera (x mirrored): an empty lift, a warning and a counter.
+    let behind = with_cloud(&frame, |c| (0..n).for_each(|i| set_x(c, i, -get_x(cloud, i).abs())));
+    let out = node.on_cloud(&behind).unwrap().unwrap();
+    assert_eq!(node.stats().get(Counter::AllPointsBehindCamera), 1);
+    assert!(out.objects.iter().all(|o| o.num_points == 0));
+    good_frame_is_served(&mut node, &frame, true);
+
+    // A camera_info with a zero P makes a singular projection.
+    let mut uncalibrated = frame.camera_info.clone().unwrap();
+    uncalibrated.p = [0.0; 12];
+    node.on_camera_info(&uncalibrated).unwrap();
+    let e = node.on_cloud(cloud).unwrap_err();
+    assert!(matches!(e, FusionError::Convert(ConvertError::SingularProjection { .. })), "{e}");
+    assert_eq!(node.stats().get(Counter::SingularProjection), 1);
+    let mut broken = frame.camera_info.clone().unwrap();
+    broken.p[3] = f64::NAN;
+    assert!(node.on_camera_info(&broken).is_err());
+    assert_eq!(node.stats().get(Counter::BadCameraInfo), 1);
+    good_frame_is_served(&mut node, &frame, true);
+
+    // A cloud in a frame the tf tree does not know.
+    let elsewhere = with_cloud(&frame, |c| c.header.frame_id = "radar".into());
+    let e = node.on_cloud(&elsewhere).unwrap_err();
+    assert!(e.to_string().contains("'radar'"), "{e}");
+    assert_eq!(node.stats().get(Counter::TransformUnavailable), 1);
+
+    // An image too old for the cloud: empty output, counted.
+    let old = with_image(&frame, |i| i.header.stamp.sec -= 1);
+    node.on_image(old).unwrap();
+    let out = node.on_cloud(cloud).unwrap().unwrap();
+    assert!(out.objects.is_empty());
+    assert_eq!(node.stats().get(Counter::StaleImage), 1);
+    good_frame_is_served(&mut node, &frame, true);
+}
+
+#[test]
+fn no_image_or_camera_info_yet_gives_empty_outputs() {
+    let Some(frame) = common::kitti_000008() else { return };
+    let Some(model) = common::model("fp32") else { return };
+    let mut node = FusionNode::with_model(FusionParams::default(), Some(model));
+    node.on_tf_static(frame.static_tf.as_ref().unwrap()).unwrap();
+    let cloud = frame.cloud.as_ref().unwrap();
+    assert!(node.on_cloud(cloud).unwrap().unwrap().objects.is_empty());
+    assert_eq!(node.stats().get(Counter::NoCameraInfo), 1);
+    node.on_camera_info(frame.camera_info.as_ref().unwrap()).unwrap();
+    assert!(node.on_cloud(cloud).unwrap().unwrap().objects.is_empty());
+    assert_eq!(node.stats().get(Counter::NoImage), 1);
+    good_frame_is_served(&mut node, &frame, true);
+}

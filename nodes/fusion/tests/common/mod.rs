@@ -1,0 +1,44 @@
+//! Shared by the integration tests: KITTI frame 000008 as messages, and the exported modules
+//! (loaded once per test binary).
+#![allow(dead_code)]
+
+use edgefusion_fusion::{FusionModel, FusionNode, FusionParams, ModelOptions};
+use edgefusion_kitti::{KittiFrame, KittiSequence, SequenceOptions};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// KITTI 000008 converted by edgefusion-kitti (cloud in lidar_top, image rgb8 1242x375,
+/// camera_info with P2, static tf base_link -> lidar_top -> camera_front_optical, labels).
+pub fn kitti_000008() -> Option<KittiFrame> {
+    let dir = edgefusion_testdata::fixture("kitti/000008")?;
+    let sequence = KittiSequence::open(&dir, SequenceOptions::default()).expect("open 000008");
+    Some(sequence.frame(0).expect("convert 000008"))
+}
+
+/// The exported module of `variant`, loaded once per test binary; None (skip) when absent.
+pub fn model(variant: &str) -> Option<Arc<FusionModel>> {
+    static MODELS: OnceLock<Mutex<HashMap<String, Arc<FusionModel>>>> = OnceLock::new();
+    let path = edgefusion_testdata::model(variant)?;
+    let mut models = MODELS.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
+    let model = models.entry(variant.to_string()).or_insert_with(|| {
+        Arc::new(FusionModel::load(&path, &ModelOptions::default()).expect("load exported model"))
+    });
+    Some(model.clone())
+}
+
+/// A node around `model` that has seen 000008's camera_info and static transforms.
+pub fn node(model: Option<Arc<FusionModel>>, frame: &KittiFrame) -> FusionNode {
+    let mut node = FusionNode::with_model(FusionParams::default(), model);
+    node.on_camera_info(frame.camera_info.as_ref().expect("camera_info")).unwrap();
+    node.on_tf_static(frame.static_tf.as_ref().expect("static tf")).unwrap();
+    node
+}
+
+/// IoU of two x_min, y_min, x_max, y_max boxes.
+pub fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
+    let w = (a[2].min(b[2]) - a[0].max(b[0])).max(0.0);
+    let h = (a[3].min(b[3]) - a[1].max(b[1])).max(0.0);
+    let inter = w * h;
+    let area = |r: [f32; 4]| (r[2] - r[0]) * (r[3] - r[1]);
+    inter / (area(a) + area(b) - inter)
+}
