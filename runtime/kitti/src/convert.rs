@@ -12,7 +12,7 @@ use crate::labels::Label;
 use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray};
 use edgefusion_msgs::geometry_msgs::{Point, Quaternion, Transform, TransformStamped, Vector3};
-use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2, PointField};
+use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2, PointCloudReader, PointField};
 use edgefusion_msgs::std_msgs::Header;
 use edgefusion_msgs::tf2_msgs::TFMessage;
 use nalgebra::{Matrix3, Matrix4, Rotation3, UnitQuaternion, Vector3 as NVector3, Vector4};
@@ -51,10 +51,12 @@ pub fn point_cloud(data: Vec<u8>, stamp: Time) -> PointCloud2 {
     }
 }
 
-/// Iterates the x, y, z of a cloud made by [`point_cloud`].
-pub fn cloud_points(cloud: &PointCloud2) -> impl Iterator<Item = [f32; 3]> + '_ {
-    let f = |b: &[u8], i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-    cloud.data.chunks_exact(POINT_STEP).map(move |p| [f(p, 0), f(p, 4), f(p, 8)])
+/// The x, y, z of a cloud's points, read by the stack's one PointCloud2 reader; empty for a
+/// cloud whose layout is invalid.
+pub fn cloud_points(cloud: &PointCloud2) -> Vec<[f32; 3]> {
+    PointCloudReader::new(cloud)
+        .map(|reader| reader.points().map(|[x, y, z, _]| [x, y, z]).collect())
+        .unwrap_or_default()
 }
 
 /// Decodes a PNG into an Image in `camera_front_optical`: 8-bit RGB as `rgb8`, gray as `mono8`,
@@ -234,7 +236,7 @@ pub fn ground_truth(
     stamp: Time,
 ) -> DetectedObjectArray {
     let cam_to_velo = calib.rect_cam_to_velo();
-    let points: Vec<[f32; 3]> = cloud.map(|c| cloud_points(c).collect()).unwrap_or_default();
+    let points = cloud.map(cloud_points).unwrap_or_default();
     let objects = labels
         .iter()
         .filter(|label| !label.is_dont_care())

@@ -128,7 +128,7 @@ fn ground_truth_point_counts_match_mmdet3d() {
     let first = &gt.objects[0];
     // mmdet3d anchors its box at the bottom centre (see convert::ground_truth); a box around the
     // message's exact centre, 1-2 cm away, holds more of the car's near-side and ground points.
-    let points: Vec<_> = cloud_points(frame.cloud.as_ref().unwrap()).collect();
+    let points = cloud_points(frame.cloud.as_ref().unwrap());
     assert_eq!(count_points_in_box(&points, &first.center, &first.size, first.yaw), 1429);
     assert_eq!(first.image_box, [0.0, 192.37, 402.31, 374.0]);
     assert_eq!((first.size.x, first.size.y, first.size.z), (3.23, 1.57, 1.60));
