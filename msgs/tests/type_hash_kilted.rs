@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 
 /// A ROS 2 prefix (`env` overrides `default`, relative to the repository) holding `package`.
 fn prefix(env: &str, default: &str, package: &str) -> Option<PathBuf> {
-    let dir = std::env::var_os(env).map(PathBuf::from).unwrap_or_else(|| {
-        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(default)
-    });
+    let dir = std::env::var_os(env)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/..")).join(default));
     if dir.join("share").join(package).is_dir() {
         return Some(dir);
     }
