@@ -1,7 +1,7 @@
 //! `sensor_msgs`; [`point_cloud`] reads the points of a [`PointCloud2`].
 
 pub mod point_cloud;
-pub use point_cloud::{PointCloudError, PointCloudReader};
+pub use point_cloud::{packed_xyzi, PointCloudError, PointCloudReader};
 
 use crate::message::ros_messages;
 use crate::std_msgs::Header;

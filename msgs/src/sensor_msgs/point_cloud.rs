@@ -110,6 +110,35 @@ impl FieldReader {
     }
 }
 
+/// Bytes per point of the packed layout [`packed_xyzi`] declares.
+pub const PACKED_XYZI_STEP: usize = 16;
+
+/// A cloud in the packed layout lidars and KITTI use and the readers take without a copy:
+/// little-endian float32 x, y, z, intensity at offsets 0, 4, 8, 12, one row, no padding.
+/// `data.len()` must be a multiple of [`PACKED_XYZI_STEP`]; `is_dense` says whether every value
+/// is finite.
+pub fn packed_xyzi(header: crate::std_msgs::Header, data: Vec<u8>) -> PointCloud2 {
+    debug_assert_eq!(data.len() % PACKED_XYZI_STEP, 0);
+    let count = (data.len() / PACKED_XYZI_STEP) as u32;
+    let is_dense =
+        data.chunks_exact(4).all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
+    PointCloud2 {
+        header,
+        height: 1,
+        width: count,
+        fields: ["x", "y", "z", "intensity"]
+            .iter()
+            .enumerate()
+            .map(|(i, name)| PointField::new(name, 4 * i as u32, PointField::FLOAT32, 1))
+            .collect(),
+        is_bigendian: false,
+        point_step: PACKED_XYZI_STEP as u32,
+        row_step: PACKED_XYZI_STEP as u32 * count,
+        data,
+        is_dense,
+    }
+}
+
 /// A validated view of a cloud's points as x, y, z, intensity.
 #[derive(Debug, Clone)]
 pub struct PointCloudReader<'a> {

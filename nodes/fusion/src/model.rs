@@ -421,22 +421,8 @@ impl FusionModel {
 }
 
 fn synthetic_cloud(xyzi: &[f32]) -> edgefusion_msgs::sensor_msgs::PointCloud2 {
-    use edgefusion_msgs::sensor_msgs::{PointCloud2, PointField};
-    let n = (xyzi.len() / 4) as u32;
-    PointCloud2 {
-        height: 1,
-        width: n,
-        fields: ["x", "y", "z", "intensity"]
-            .iter()
-            .enumerate()
-            .map(|(i, name)| PointField::new(name, 4 * i as u32, PointField::FLOAT32, 1))
-            .collect(),
-        point_step: 16,
-        row_step: 16 * n,
-        data: xyzi.iter().flat_map(|v| v.to_le_bytes()).collect(),
-        is_dense: true,
-        ..Default::default()
-    }
+    let data = xyzi.iter().flat_map(|v| v.to_le_bytes()).collect();
+    edgefusion_msgs::sensor_msgs::packed_xyzi(Default::default(), data)
 }
 
 /// The CUDA index named by `cpu` (None inside), `cuda` (0) or `cuda:N`; None when the name

@@ -12,7 +12,8 @@ use crate::labels::Label;
 use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray};
 use edgefusion_msgs::geometry_msgs::{Point, Quaternion, Transform, TransformStamped, Vector3};
-use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2, PointCloudReader, PointField};
+use edgefusion_msgs::sensor_msgs::point_cloud::PACKED_XYZI_STEP;
+use edgefusion_msgs::sensor_msgs::{packed_xyzi, CameraInfo, Image, PointCloud2, PointCloudReader};
 use edgefusion_msgs::std_msgs::Header;
 use edgefusion_msgs::tf2_msgs::TFMessage;
 use nalgebra::{Matrix3, Matrix4, Rotation3, UnitQuaternion, Vector3 as NVector3, Vector4};
@@ -24,31 +25,13 @@ pub const LIDAR_FRAME: &str = "lidar_top";
 pub const CAMERA_FRAME: &str = "camera_front_optical";
 
 /// Bytes per KITTI Velodyne point: float32 x, y, z, reflectance.
-pub const POINT_STEP: usize = 16;
+pub const POINT_STEP: usize = PACKED_XYZI_STEP;
 
 /// A PointCloud2 holding KITTI `.bin` bytes unchanged: they already are little-endian float32
-/// x, y, z, intensity (reflectance 0..1), which is exactly the layout declared here.
-/// `data.len()` must be a multiple of 16 (checked when the file is read).
+/// x, y, z, intensity (reflectance 0..1), the packed layout. `data.len()` must be a multiple
+/// of 16 (checked when the file is read).
 pub fn point_cloud(data: Vec<u8>, stamp: Time) -> PointCloud2 {
-    debug_assert_eq!(data.len() % POINT_STEP, 0);
-    let count = (data.len() / POINT_STEP) as u32;
-    let is_dense =
-        data.chunks_exact(4).all(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]).is_finite());
-    PointCloud2 {
-        header: Header::new(stamp, LIDAR_FRAME),
-        height: 1,
-        width: count,
-        fields: ["x", "y", "z", "intensity"]
-            .iter()
-            .enumerate()
-            .map(|(i, name)| PointField::new(name, 4 * i as u32, PointField::FLOAT32, 1))
-            .collect(),
-        is_bigendian: false,
-        point_step: POINT_STEP as u32,
-        row_step: POINT_STEP as u32 * count,
-        data,
-        is_dense,
-    }
+    packed_xyzi(Header::new(stamp, LIDAR_FRAME), data)
 }
 
 /// The x, y, z of a cloud's points, read by the stack's one PointCloud2 reader; empty for a
