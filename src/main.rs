@@ -2,7 +2,7 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use edgefusion::{bag_info, convert, eval, replay, run as stack};
+use edgefusion::{bag_echo, bag_info, convert, eval, replay, run as stack};
 use edgefusion_bag::{BagReader, BagWriter, Compression, StorageId, WriterOptions};
 use edgefusion_bus::Bus;
 use edgefusion_fusion::{FusionNode, FusionParams};
@@ -26,6 +26,15 @@ enum Command {
     Run(RunArgs),
     /// Score fusion models against the labels of a bag made by `bag convert kitti`
     Eval(EvalArgs),
+    /// Run one node as a ROS 2 node: `edgefusion node fusion [--ros-args ...]` (the node
+    /// executables `edgefusion_fusion` etc. are this binary under another name)
+    Node(NodeArgs),
+}
+
+#[derive(Args)]
+struct NodeArgs {
+    /// The node: fusion
+    name: String,
 }
 
 #[derive(Args)]
@@ -85,7 +94,17 @@ enum BagCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Publish a bag onto the in-process bus in recorded order and timing
+    /// Print a bag's messages decoded by edgefusion's codec, one JSON object per line
+    Echo {
+        path: PathBuf,
+        /// Only these topics
+        #[arg(long, num_args = 1..)]
+        topics: Vec<String>,
+        /// At most this many messages
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+    },
+    /// Publish a bag onto the in-process bus (or ROS 2) in recorded order and timing
     Play(PlayArgs),
     /// Record topics of the in-process bus into a new bag
     Record {
@@ -95,8 +114,17 @@ enum BagCommand {
         storage: StorageArgs,
         /// Source of the messages on this process's bus: a bag to play (the in-process bus
         /// has no other publisher in a standalone `record`)
-        #[arg(long, value_name = "BAG")]
-        play: PathBuf,
+        #[arg(long, value_name = "BAG", required_unless_present = "ros2", conflicts_with = "ros2")]
+        play: Option<PathBuf>,
+        /// Record from ROS 2 (DDS): topics are subscribed as discovery finds their publishers
+        #[arg(long)]
+        ros2: bool,
+        /// With --ros2: stop after this many seconds (default: at Ctrl-C)
+        #[arg(long, value_name = "SECONDS", requires = "ros2")]
+        duration: Option<f64>,
+        /// With --ros2: stop after this many messages
+        #[arg(long, value_name = "N", requires = "ros2")]
+        max_messages: Option<u64>,
         /// Play the source as fast as possible (default: recorded timing)
         #[arg(long)]
         fast: bool,
@@ -206,6 +234,12 @@ struct PlayArgs {
     /// Warn and continue past corrupt MCAP chunks instead of stopping
     #[arg(long)]
     skip_corrupt: bool,
+    /// Publish onto ROS 2 (DDS) instead of the in-process bus
+    #[arg(long)]
+    ros2: bool,
+    /// With --ros2: before playing, wait up to this long for every topic to have a subscriber
+    #[arg(long, value_name = "SECONDS", requires = "ros2")]
+    wait_for_subscribers: Option<f64>,
 }
 
 impl PlayArgs {
@@ -244,10 +278,43 @@ fn main() {
         )
         .with_writer(std::io::stderr)
         .init();
-    if let Err(error) = run(Cli::parse()) {
+    let args: Vec<String> = std::env::args().collect();
+    // Installed as `edgefusion_fusion` etc. (ros2 run), the binary is that node.
+    let invoked_as = args.first().and_then(|a| std::path::Path::new(a).file_name());
+    let invoked_as = invoked_as.and_then(|a| a.to_str()).unwrap_or("edgefusion");
+    let result = match edgefusion::nodes::find(invoked_as) {
+        Some(kind) => run_ros_node(kind),
+        // Everything from --ros-args on is rcl's (r2r hands rcl the whole command line).
+        None => run(Cli::parse_from(args.iter().take_while(|a| *a != "--ros-args"))),
+    };
+    if let Err(error) = result {
         eprintln!("error: {error:#}");
         std::process::exit(1);
     }
+}
+
+/// One node on ROS 2 until Ctrl-C; prints its counters at the end.
+#[cfg(feature = "ros2")]
+fn run_ros_node(kind: &'static edgefusion::nodes::NodeKind) -> Result<()> {
+    let stop = stop_flag()?;
+    let summary =
+        edgefusion_ros2::run_node(kind.name, |params| (kind.build)(params, kind.name), &stop)?;
+    for (counter, n) in &summary.report.counters {
+        eprintln!("{}: {counter} {n}", summary.name);
+    }
+    for (topic, n) in summary.undecodable.iter().filter(|(_, n)| **n > 0) {
+        eprintln!("{}: {n} undecodable messages on {topic}", summary.name);
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "ros2"))]
+fn run_ros_node(kind: &'static edgefusion::nodes::NodeKind) -> Result<()> {
+    bail!(
+        "node {}: this edgefusion was built without ROS 2; build with `--features ros2` after \
+         `. target/ros2/env.sh`, or run the node in process with `edgefusion run`",
+        kind.name
+    )
 }
 
 /// Set on Ctrl-C / SIGTERM: long commands stop cleanly and close their bags.
@@ -269,12 +336,22 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", bag_info::render(&info));
             }
         }
+        Command::Bag(BagCommand::Echo { path, topics, limit }) => {
+            let reader = BagReader::open(&path)
+                .with_context(|| format!("opening bag {}", path.display()))?;
+            let topics = (!topics.is_empty()).then_some(topics);
+            bag_echo::echo(&reader, topics, limit, &mut std::io::stdout().lock())?;
+        }
         Command::Bag(BagCommand::Play(args)) => {
             let options = args.options()?;
             let reader = BagReader::open(&args.path)
                 .with_context(|| format!("opening bag {}", args.path.display()))?;
             let stop = stop_flag()?;
-            let report = replay::play(&reader, &Bus::new(), &options, &stop)?;
+            let report = if args.ros2 {
+                play_ros2(&reader, &options, args.wait_for_subscribers, &stop)?
+            } else {
+                replay::play(&reader, &Bus::new(), &options, &stop)?
+            };
             for (topic, count) in &report.published {
                 eprintln!("published {count:>8} on {topic}");
             }
@@ -285,7 +362,34 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
-        Command::Bag(BagCommand::Record { output, storage, play, fast, all, topics }) => {
+        Command::Bag(BagCommand::Record {
+            output,
+            storage,
+            play: None,
+            ros2: true,
+            duration,
+            max_messages,
+            all,
+            topics,
+            ..
+        }) => {
+            let writer = BagWriter::create(&output, storage.writer_options())
+                .with_context(|| format!("creating bag {}", output.display()))?;
+            let options = RecordFromRos {
+                topics,
+                all,
+                duration: duration.map(std::time::Duration::from_secs_f64),
+                max_messages,
+            };
+            let stop = stop_flag()?;
+            let recorded = record_ros2(writer, options, &stop)?;
+            for (topic, count) in &recorded.recorded {
+                eprintln!("recorded {count:>8} on {topic}");
+            }
+        }
+        Command::Bag(BagCommand::Record { output, storage, play, fast, all, topics, .. }) => {
+            let play =
+                play.context("--play BAG names the source (or record from ROS 2 with --ros2)")?;
             let reader = BagReader::open(&play)
                 .with_context(|| format!("opening bag {}", play.display()))?;
             let topics = match (all, topics.is_empty()) {
@@ -323,6 +427,12 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("converted {} frames into {}", report.frames, output.display());
         }
         Command::Run(args) => run_stack(args)?,
+        Command::Node(args) => {
+            let kind = edgefusion::nodes::find(&args.name).with_context(|| {
+                format!("no node '{}' (nodes: {})", args.name, edgefusion::nodes::names())
+            })?;
+            run_ros_node(kind)?
+        }
         Command::Eval(args) => {
             if args.threads == 0 {
                 bail!("--threads must be at least 1");
@@ -376,7 +486,75 @@ fn run_stack(args: RunArgs) -> Result<()> {
         record: args.record.map(|out| (out, args.storage.writer_options())),
     };
     let stop = stop_flag()?;
-    let summary = stack::run(node, &options, &stop)?;
+    let summary = stack::run(vec![Box::new(node)], &options, &stop)?;
     eprint!("{}", summary.render());
     Ok(())
+}
+
+/// `bag record --ros2` options, as the command line gives them.
+#[cfg_attr(not(feature = "ros2"), allow(dead_code))]
+struct RecordFromRos {
+    topics: Vec<String>,
+    all: bool,
+    duration: Option<std::time::Duration>,
+    max_messages: Option<u64>,
+}
+
+#[cfg(feature = "ros2")]
+fn play_ros2(
+    reader: &BagReader,
+    options: &replay::PlayOptions,
+    wait_for_subscribers: Option<f64>,
+    stop: &AtomicBool,
+) -> Result<replay::PlayReport> {
+    use edgefusion::ros2_bag::RosDestination;
+    let mut destination = RosDestination::new(
+        "edgefusion_player",
+        reader,
+        options.topics.as_deref(),
+        &options.remaps,
+        options.publish_clock,
+    )?;
+    if let Some(seconds) = wait_for_subscribers {
+        let missing =
+            destination.wait_for_subscribers(std::time::Duration::from_secs_f64(seconds), stop);
+        if !missing.is_empty() {
+            eprintln!("no subscriber after {seconds} s on: {}; playing anyway", missing.join(", "));
+        }
+    }
+    replay::play_to(reader, &mut destination, options, stop)
+}
+
+#[cfg(not(feature = "ros2"))]
+fn play_ros2(
+    _reader: &BagReader,
+    _options: &replay::PlayOptions,
+    _wait_for_subscribers: Option<f64>,
+    _stop: &AtomicBool,
+) -> Result<replay::PlayReport> {
+    bail!("--ros2: this edgefusion was built without ROS 2 (cargo build --features ros2)")
+}
+
+#[cfg(feature = "ros2")]
+fn record_ros2(
+    writer: BagWriter,
+    options: RecordFromRos,
+    stop: &AtomicBool,
+) -> Result<replay::RecordReport> {
+    let options = edgefusion::ros2_bag::RosRecordOptions {
+        topics: options.topics,
+        all: options.all,
+        duration: options.duration,
+        max_messages: options.max_messages,
+    };
+    edgefusion::ros2_bag::record(writer, &options, stop)
+}
+
+#[cfg(not(feature = "ros2"))]
+fn record_ros2(
+    _writer: BagWriter,
+    _options: RecordFromRos,
+    _stop: &AtomicBool,
+) -> Result<replay::RecordReport> {
+    bail!("--ros2: this edgefusion was built without ROS 2 (cargo build --features ros2)")
 }

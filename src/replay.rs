@@ -69,6 +69,28 @@ pub struct PlayReport {
 /// How often /clock is published at most, in bag time.
 const CLOCK_PERIOD_NS: i64 = 10_000_000;
 
+/// Where a player sends the bag's messages: the in-process bus here, ROS 2 in `ros2_bag`.
+pub trait Destination {
+    /// Publishes one recorded message (its CDR bytes) of bag topic `topic` on topic `name` (the
+    /// bag topic, remapped), at bag time `t`.
+    fn publish(
+        &mut self,
+        topic: &Arc<TopicInfo>,
+        name: &str,
+        t: i64,
+        data: &[u8],
+    ) -> Result<Outcome>;
+    /// Publishes `/clock` with bag time `t`.
+    fn publish_clock(&mut self, t: i64) -> Result<()>;
+}
+
+/// What became of one message.
+pub enum Outcome {
+    Published,
+    /// Its bytes do not decode as its declared type: logged and skipped by the player.
+    Undecodable(edgefusion_msgs::CdrError),
+}
+
 /// Plays `reader` onto `bus` until the bag ends (or forever with `looping`) or `stop` is set.
 pub fn play(
     reader: &BagReader,
@@ -76,13 +98,23 @@ pub fn play(
     options: &PlayOptions,
     stop: &AtomicBool,
 ) -> Result<PlayReport> {
+    let clock =
+        if options.publish_clock { Some(bus.publisher::<Clock>(topics::CLOCK)?) } else { None };
+    let mut destination = BusDestination { bus, by_topic: HashMap::new(), clock };
+    play_to(reader, &mut destination, options, stop)
+}
+
+/// Plays `reader` into `destination` in recorded order and (with a rate) timing.
+pub fn play_to(
+    reader: &BagReader,
+    destination: &mut dyn Destination,
+    options: &PlayOptions,
+    stop: &AtomicBool,
+) -> Result<PlayReport> {
     let start_ns = match reader.summary().start_ns {
         Some(start) => start + options.start_offset_ns,
         None => return Ok(PlayReport::default()), // an empty bag
     };
-    let mut publishers = Publishers { bus, by_topic: HashMap::new(), remaps: &options.remaps };
-    let clock =
-        if options.publish_clock { Some(bus.publisher::<Clock>(topics::CLOCK)?) } else { None };
     let mut report = PlayReport::default();
     let bar = crate::progress::bar(0, "playing");
     loop {
@@ -107,19 +139,19 @@ pub fn play(
                     return Ok(report);
                 }
             }
-            if let Some(clock) = &clock {
-                if last_clock_ns.is_none_or(|last| t - last >= CLOCK_PERIOD_NS) {
-                    clock.publish_at(Clock { clock: Time::from_nanos(t) }, t)?;
-                    last_clock_ns = Some(t);
-                }
+            if options.publish_clock && last_clock_ns.is_none_or(|last| t - last >= CLOCK_PERIOD_NS)
+            {
+                destination.publish_clock(t)?;
+                last_clock_ns = Some(t);
             }
-            let publisher = publishers.for_topic(&message.topic)?;
-            match publisher.decode(&message.data) {
-                Ok(payload) => {
-                    publisher.bus.publish_at(payload, t)?;
-                    *report.published.entry(publisher.bus.topic().to_string()).or_default() += 1;
-                }
-                Err(error) => {
+            let name = options
+                .remaps
+                .iter()
+                .find(|(from, _)| *from == message.topic.name)
+                .map_or(message.topic.name.as_str(), |(_, to)| to.as_str());
+            match destination.publish(&message.topic, name, t, &message.data)? {
+                Outcome::Published => *report.published.entry(name.to_string()).or_default() += 1,
+                Outcome::Undecodable(error) => {
                     report.undecodable += 1;
                     tracing::warn!(topic = %message.topic.name, stamp_ns = t, %error, "skipping a message that does not decode");
                 }
@@ -156,27 +188,23 @@ struct TopicPublisher {
     decode: Decode,
 }
 
-impl TopicPublisher {
-    fn decode(&self, data: &[u8]) -> Result<registry::AnyMessage, edgefusion_msgs::CdrError> {
-        (self.decode)(data)
-    }
-}
-
-/// One bus publisher per bag topic, typed when the stack knows the type.
-struct Publishers<'a> {
+/// The in-process bus: one publisher per bag topic, typed when the stack knows the type (nodes
+/// receive `Arc<T>`s as from a live driver), else [`SerializedMessage`]s.
+struct BusDestination<'a> {
     bus: &'a Bus,
     by_topic: HashMap<String, TopicPublisher>,
-    remaps: &'a [(String, String)],
+    clock: Option<edgefusion_bus::Publisher<Clock>>,
 }
 
-impl Publishers<'_> {
-    fn for_topic(&mut self, topic: &Arc<TopicInfo>) -> Result<&TopicPublisher> {
+impl Destination for BusDestination<'_> {
+    fn publish(
+        &mut self,
+        topic: &Arc<TopicInfo>,
+        name: &str,
+        t: i64,
+        data: &[u8],
+    ) -> Result<Outcome> {
         if !self.by_topic.contains_key(&topic.name) {
-            let name = self
-                .remaps
-                .iter()
-                .find(|(from, _)| *from == topic.name)
-                .map_or(topic.name.as_str(), |(_, to)| to.as_str());
             let publisher = self.create(name, topic).with_context(|| {
                 format!(
                     "bag topic {} of type {} cannot be played onto {name}",
@@ -185,9 +213,25 @@ impl Publishers<'_> {
             })?;
             self.by_topic.insert(topic.name.clone(), publisher);
         }
-        Ok(&self.by_topic[&topic.name])
+        let publisher = &self.by_topic[&topic.name];
+        match (publisher.decode)(data) {
+            Ok(payload) => {
+                publisher.bus.publish_at(payload, t)?;
+                Ok(Outcome::Published)
+            }
+            Err(error) => Ok(Outcome::Undecodable(error)),
+        }
     }
 
+    fn publish_clock(&mut self, t: i64) -> Result<()> {
+        if let Some(clock) = &self.clock {
+            clock.publish_at(Clock { clock: Time::from_nanos(t) }, t)?;
+        }
+        Ok(())
+    }
+}
+
+impl BusDestination<'_> {
     fn create(&self, name: &str, topic: &Arc<TopicInfo>) -> Result<TopicPublisher> {
         Ok(match registry::by_name(&topic.type_name) {
             Some(entry) => TopicPublisher {

@@ -112,8 +112,10 @@ fn run_publishes_and_records_one_objects_message_per_frame() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let summary = stderr(&out);
-    assert!(summary.contains("frames in: 3 clouds, 3 images"), "{summary}");
-    assert!(summary.contains("errors: none"), "{summary}");
+    assert!(summary.contains("clouds_received=3 "), "{summary}");
+    assert!(summary.contains("images_received=3 "), "{summary}");
+    assert!(summary.contains("fusion: errors: none"), "{summary}");
+    assert!(summary.contains("fusion: published      3 on /perception/objects"), "{summary}");
 
     let reader = BagReader::open(&recording).unwrap();
     let read = ReadOptions { topics: Some(vec![OBJECTS.into()]), ..Default::default() };

@@ -20,6 +20,8 @@ pub struct TypeEntry {
     pub decode: fn(&[u8]) -> Result<AnyMessage, CdrError>,
     /// Encodes a value of this type (an error if `msg` is of another type).
     pub encode: fn(&AnyPayload) -> Result<Vec<u8>, CdrError>,
+    /// The value as JSON with the ROS field names (`bag echo`); `None` if of another type.
+    pub to_json: fn(&AnyPayload) -> Option<serde_json::Value>,
 }
 
 fn entry<M: Message>() -> TypeEntry {
@@ -36,6 +38,7 @@ fn entry<M: Message>() -> TypeEntry {
                 kind: CdrErrorKind::Custom(format!("payload is not a {}", M::TYPE_NAME)),
             }),
         },
+        to_json: |msg| serde_json::to_value(msg.downcast_ref::<M>()?).ok(),
     }
 }
 

@@ -3,11 +3,12 @@
 use super::frames::{self, Frame};
 use super::matching::Tally;
 use super::report::{self, EvalReport, ModelReport};
-use crate::run::{latency_by_stage, problems};
+use crate::eval::stats::Latency;
 use anyhow::{bail, Context, Result};
 use edgefusion_bag::BagReader;
 use edgefusion_fusion::{FusionModel, FusionNode, FusionParams, ModelOptions};
 use edgefusion_msgs::edgefusion::DetectedObject;
+use edgefusion_node::NodeCore;
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -149,6 +150,7 @@ fn model_report(
     options: &EvalOptions,
 ) -> Result<ModelReport> {
     let path = model.path();
+    let report = node.report();
     let file_bytes =
         std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
     Ok(ModelReport {
@@ -160,8 +162,16 @@ fn model_report(
         repeat: options.repeat,
         frames: tally.frames,
         accuracy: report::accuracy(tally),
-        latency: latency_by_stage(node.latency()),
-        errors: problems(node.stats()),
+        latency: report
+            .latency
+            .iter()
+            .map(|(stage, l)| {
+                let latency =
+                    Latency { p50_ms: l.p50_ms, p99_ms: l.p99_ms, samples: l.samples as usize };
+                (stage.clone(), latency)
+            })
+            .collect(),
+        errors: report.problems,
         matches: tally.pairs.clone(),
     })
 }

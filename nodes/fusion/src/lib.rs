@@ -43,10 +43,12 @@ pub mod error;
 pub mod model;
 pub mod node;
 pub mod params;
+mod ports;
 pub mod stats;
 
+pub use edgefusion_node::ParamsError;
 pub use error::{ConvertError, FusionError, ModelError};
 pub use model::{Detection, Detections, Detections2d, FusionModel, Lifted, ModelOptions, CONTRACT};
 pub use node::FusionNode;
-pub use params::{FusionParams, ParamsError};
+pub use params::FusionParams;
 pub use stats::{Counter, FusionStats, Stage, StageLatency};

@@ -258,6 +258,13 @@ impl FusionNode {
         tracing::debug!("empty output: {why}");
     }
 
+    /// A runtime handed input port `input` a message of another type: counted and logged, as any
+    /// rejected input.
+    pub(crate) fn count_unexpected_input(&mut self, input: usize) {
+        self.stats.increment(Counter::WrongMessageType);
+        tracing::warn!("wrong_message_type: input port {input} got a message of another type");
+    }
+
     /// Counts and logs a rejected input (one line), and hands the error back.
     fn reject(&mut self, error: FusionError) -> FusionError {
         let counter = error.counter();

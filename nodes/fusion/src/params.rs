@@ -11,11 +11,11 @@
 //!     max_image_age_ms: 100.0
 //!     warmup_runs: 1
 //! ```
-//! Entries under `/**` apply first, the node's own override them (as ROS 2 does). Unknown names
-//! are logged and ignored (the file may hold other nodes' parameters under `/**`).
+//! Files are read as ROS 2 reads them (`edgefusion_node::params`): sections in file order, later
+//! values win; unknown names are logged and ignored.
 
 use crate::model::ModelOptions;
-use serde_yaml_ng::Value;
+use edgefusion_node::{Params, ParamsError};
 use std::path::{Path, PathBuf};
 
 /// Typed parameters of the fusion node.
@@ -53,127 +53,54 @@ impl Default for FusionParams {
     }
 }
 
-/// A parameters file that cannot be used; each names the file and the parameter.
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsError {
-    #[error("parameters file {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("parameters file {origin}: not valid YAML: {message}")]
-    Yaml { origin: String, message: String },
-    #[error("parameters file {origin}: {message}")]
-    Structure { origin: String, message: String },
-    #[error("parameters {origin}: '{name}' must be {expected}, got {found}")]
-    WrongType { origin: String, name: String, expected: &'static str, found: String },
-    #[error("parameters {origin}: '{name}' = {value} is out of range ({allowed})")]
-    OutOfRange { origin: String, name: String, value: String, allowed: &'static str },
-}
-
 impl FusionParams {
     /// Reads the `ros__parameters` of `node_name` (and `/**`) from a YAML file.
     pub fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ParamsError::Io { path: path.to_path_buf(), source })?;
-        Self::from_yaml_str(&text, node_name, &path.display().to_string())
+        let mut params = Params::new();
+        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
+        Self::from_params(&params, node_name)
     }
 
     /// As [`Self::from_yaml_file`]; `origin` names the text in errors.
     pub fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
-        let doc: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| ParamsError::Yaml { origin: origin.into(), message: e.to_string() })?;
-        let structure = |message: String| ParamsError::Structure { origin: origin.into(), message };
-        let mut params = Self::default();
-        let top = match &doc {
-            Value::Mapping(m) => m,
-            Value::Null => return Ok(params), // an empty file
-            _ => return Err(structure("top level is not a mapping of node names".into())),
-        };
-        let node_keys = ["/**".to_string(), node_name.to_string(), format!("/{node_name}")];
-        let mut found = false;
-        for key in &node_keys {
-            let Some(section) = top.get(key.as_str()) else { continue };
-            found = true;
-            let entries = match section.get("ros__parameters") {
-                Some(Value::Mapping(m)) => m,
-                Some(Value::Null) => continue,
-                Some(_) => {
-                    return Err(structure(format!("'{key}.ros__parameters' is not a mapping")))
-                }
-                None => return Err(structure(format!("'{key}' has no ros__parameters"))),
-            };
-            for (name, value) in entries {
-                let Some(name) = name.as_str() else {
-                    return Err(structure(format!("parameter name {name:?} is not a string")));
-                };
-                params.set(name, value, origin, key != "/**")?;
-            }
-        }
-        if !found {
-            tracing::warn!(
-                "{origin}: no parameters for node '{node_name}' (nor '/**'); using defaults"
-            );
-        }
-        params.validate(origin)?;
-        Ok(params)
+        let mut params = Params::new();
+        params.load_str(text, &format!("/{node_name}"), origin)?;
+        Self::from_params(&params, node_name)
     }
 
-    fn set(
-        &mut self,
-        name: &str,
-        value: &Value,
-        origin: &str,
-        own: bool,
-    ) -> Result<(), ParamsError> {
-        let wrong = |expected: &'static str| ParamsError::WrongType {
-            origin: origin.into(),
-            name: name.into(),
-            expected,
-            found: describe(value),
+    /// The node's parameters from whatever set them (files, `-p`, a launch file, rcl).
+    pub fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
+        let d = Self::default();
+        let r = params.reader(node_name);
+        let count = |name, default: usize| r.int_in(name, default as i64, 0..=i64::MAX);
+        let p = Self {
+            model_path: r.path("model_path", d.model_path.as_deref())?,
+            device: r.string("device", &d.device)?,
+            intra_op_threads: r.int_in("intra_op_threads", d.intra_op_threads as i64, 1..=1024)?
+                as usize,
+            score_threshold: r.f64_in("score_threshold", d.score_threshold.into(), 0.0..=1.0)?
+                as f32,
+            output_frame: r.string("output_frame", &d.output_frame)?,
+            max_image_age_ms: r.f64_in("max_image_age_ms", d.max_image_age_ms, 0.0..=f64::MAX)?,
+            warmup_runs: count("warmup_runs", d.warmup_runs)? as usize,
         };
-        let string = || value.as_str().map(str::to_string).ok_or_else(|| wrong("a string"));
-        let count = || {
-            value.as_i64().filter(|n| *n >= 0).map(|n| n as usize).ok_or_else(|| {
-                if value.as_i64().is_some() {
-                    ParamsError::OutOfRange {
-                        origin: origin.into(),
-                        name: name.into(),
-                        value: describe(value),
-                        allowed: ">= 0",
-                    }
-                } else {
-                    wrong("an integer")
-                }
-            })
-        };
-        let number = || value.as_f64().ok_or_else(|| wrong("a number"));
-        match name {
-            "model_path" => {
-                self.model_path = match value {
-                    Value::Null => None,
-                    _ => Some(string()?).filter(|s| !s.is_empty()).map(PathBuf::from),
-                }
-            }
-            "device" => self.device = string()?,
-            "intra_op_threads" => self.intra_op_threads = count()?,
-            "score_threshold" => self.score_threshold = number()? as f32,
-            "output_frame" => self.output_frame = string()?,
-            "max_image_age_ms" => self.max_image_age_ms = number()?,
-            "warmup_runs" => self.warmup_runs = count()?,
-            // ROS 2's own parameter, meaningful to the transport, not to the node core.
-            "use_sim_time" => {}
-            _ if own => tracing::warn!("{origin}: unknown fusion parameter '{name}' ignored"),
-            _ => {}
-        }
-        Ok(())
+        p.check(&|name| r.origin(name))?;
+        r.finish();
+        Ok(p)
     }
 
-    /// Range checks (also for parameters built in code); `origin` names them in errors.
+    /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
-        let out_of_range = |name: &str, value: String, allowed| ParamsError::OutOfRange {
-            origin: origin.into(),
+        self.check(&|_| origin.to_string())
+    }
+
+    /// The checks a range alone cannot say.
+    fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ParamsError> {
+        let out_of_range = |name: &str, value: String, allowed: &str| ParamsError::OutOfRange {
+            origin: origin(name),
             name: name.into(),
             value,
-            allowed,
+            allowed: allowed.into(),
         };
         if crate::model::parse_device_name(&self.device).is_none() {
             return Err(out_of_range(
@@ -183,11 +110,8 @@ impl FusionParams {
             ));
         }
         if !(1..=1024).contains(&self.intra_op_threads) {
-            return Err(out_of_range(
-                "intra_op_threads",
-                self.intra_op_threads.to_string(),
-                "1..=1024",
-            ));
+            let threads = self.intra_op_threads.to_string();
+            return Err(out_of_range("intra_op_threads", threads, "1..=1024"));
         }
         if !(0.0..=1.0).contains(&self.score_threshold) {
             return Err(out_of_range("score_threshold", self.score_threshold.to_string(), "0..=1"));
@@ -196,11 +120,8 @@ impl FusionParams {
             return Err(out_of_range("output_frame", "''".into(), "a frame name"));
         }
         if !(self.max_image_age_ms.is_finite() && self.max_image_age_ms >= 0.0) {
-            return Err(out_of_range(
-                "max_image_age_ms",
-                self.max_image_age_ms.to_string(),
-                ">= 0",
-            ));
+            let age = self.max_image_age_ms.to_string();
+            return Err(out_of_range("max_image_age_ms", age, ">= 0"));
         }
         Ok(())
     }
@@ -212,18 +133,6 @@ impl FusionParams {
             intra_op_threads: self.intra_op_threads,
             warmup_runs: self.warmup_runs,
         }
-    }
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("boolean {b}"),
-        Value::Number(n) => format!("number {n}"),
-        Value::String(s) => format!("string '{s}'"),
-        Value::Sequence(_) => "a list".into(),
-        Value::Mapping(_) => "a mapping".into(),
-        Value::Tagged(t) => format!("tagged value {}", t.tag),
     }
 }
 

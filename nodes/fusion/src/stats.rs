@@ -42,10 +42,12 @@ pub enum Counter {
     BadTransform,
     TransformUnavailable,
     ModelFailure,
+    /// A runtime delivered a message of another type than the port's (a wiring error).
+    WrongMessageType,
 }
 
 impl Counter {
-    pub const ALL: [Counter; 22] = [
+    pub const ALL: [Counter; 23] = [
         Self::CloudsReceived,
         Self::ImagesReceived,
         Self::CameraInfosReceived,
@@ -68,6 +70,7 @@ impl Counter {
         Self::BadTransform,
         Self::TransformUnavailable,
         Self::ModelFailure,
+        Self::WrongMessageType,
     ];
 
     /// snake_case name, for logs and diagnostics.
@@ -95,6 +98,7 @@ impl Counter {
             Self::BadTransform => "bad_transform",
             Self::TransformUnavailable => "transform_unavailable",
             Self::ModelFailure => "model_failure",
+            Self::WrongMessageType => "wrong_message_type",
         }
     }
 }

@@ -1,0 +1,35 @@
+//! The nodes this build of edgefusion can run, by name: the one table both runtimes (the
+//! embedded `run`, ROS 2 executables) and launch files resolve a node from.
+
+use anyhow::Result;
+use edgefusion_fusion::{FusionNode, FusionParams};
+use edgefusion_node::{NodeCore, Params};
+
+/// A node the stack can run.
+pub struct NodeKind {
+    /// Its default node name and the name of its parameter section.
+    pub name: &'static str,
+    /// Its executable in the ROS 2 package `edgefusion` (`ros2 run edgefusion EXECUTABLE`).
+    pub executable: &'static str,
+    /// Builds the core from its parameters (`node` is the node's actual name, for logs).
+    pub build: fn(params: &Params, node: &str) -> Result<Box<dyn NodeCore>>,
+}
+
+pub const NODES: &[NodeKind] = &[NodeKind {
+    name: FusionNode::NAME,
+    executable: "edgefusion_fusion",
+    build: |params, node| {
+        let params = FusionParams::from_params(params, node)?;
+        Ok(Box::new(FusionNode::new(params)?))
+    },
+}];
+
+/// The node kind named `name` (`fusion`) or run as `executable` (`edgefusion_fusion`).
+pub fn find(name_or_executable: &str) -> Option<&'static NodeKind> {
+    NODES.iter().find(|k| k.name == name_or_executable || k.executable == name_or_executable)
+}
+
+/// The names of all nodes, for error messages.
+pub fn names() -> String {
+    NODES.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+}
