@@ -5,6 +5,7 @@ pub mod bag_echo;
 pub mod bag_info;
 pub mod convert;
 pub mod eval;
+pub mod launch_plan;
 pub mod nodes;
 pub mod progress;
 pub mod replay;

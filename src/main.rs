@@ -29,6 +29,12 @@ enum Command {
     /// Run one node as a ROS 2 node: `edgefusion node fusion [--ros-args ...]` (the node
     /// executables `edgefusion_fusion` etc. are this binary under another name)
     Node(NodeArgs),
+    /// List the nodes this build can run (name and ROS 2 executable)
+    Nodes {
+        /// Only the executable names, one per line (for the colcon package's install step)
+        #[arg(long)]
+        executables: bool,
+    },
 }
 
 #[derive(Args)]
@@ -42,6 +48,13 @@ struct RunArgs {
     /// The bag to play (camera image, camera_info, /tf_static, lidar points)
     #[arg(long)]
     bag: PathBuf,
+    /// Run the nodes of this ROS 2 launch file (names, namespaces, parameters, remaps) in
+    /// process instead of the fusion node alone
+    #[arg(long, value_name = "FILE.launch.xml", conflicts_with_all = ["model", "params"])]
+    launch: Option<PathBuf>,
+    /// Launch arguments NAME:=VALUE, as `ros2 launch` takes them (with --launch)
+    #[arg(value_name = "NAME:=VALUE", requires = "launch")]
+    launch_args: Vec<String>,
     /// TorchScript fusion module (overrides model_path of --params)
     #[arg(long, value_name = "M.pt")]
     model: Option<PathBuf>,
@@ -427,6 +440,15 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("converted {} frames into {}", report.frames, output.display());
         }
         Command::Run(args) => run_stack(args)?,
+        Command::Nodes { executables } => {
+            for kind in edgefusion::nodes::NODES {
+                if executables {
+                    println!("{}", kind.executable);
+                } else {
+                    println!("{:<10} {}", kind.name, kind.executable);
+                }
+            }
+        }
         Command::Node(args) => {
             let kind = edgefusion::nodes::find(&args.name).with_context(|| {
                 format!("no node '{}' (nodes: {})", args.name, edgefusion::nodes::names())
@@ -464,31 +486,46 @@ fn run_stack(args: RunArgs) -> Result<()> {
     if !args.fast && !valid_rate {
         bail!("--rate must be a positive number, got {}", args.rate);
     }
-    let mut params = match &args.params {
-        Some(path) => FusionParams::from_yaml_file(path, FusionNode::NAME)?,
-        None => FusionParams::default(),
-    };
-    if let Some(model) = args.model {
-        // Named on the command line, a missing model is an error, not a degraded run.
-        if !model.is_file() {
-            bail!("model file {} does not exist", model.display());
+    let nodes = match &args.launch {
+        Some(file) => {
+            if !args.bag.exists() {
+                bail!("bag {} does not exist", args.bag.display());
+            }
+            let launched =
+                edgefusion::launch_plan::nodes_from_launch_file(file, &args.launch_args)?;
+            launched.into_iter().map(stack::StackNode::from).collect()
         }
-        params.model_path = Some(model);
-    }
-    // Before loading the model: a wrong bag path should not wait for it.
-    if !args.bag.exists() {
-        bail!("bag {} does not exist", args.bag.display());
-    }
-    let node = FusionNode::new(params)?;
+        None => vec![stack::StackNode::plain(Box::new(fusion_node(&args)?))],
+    };
     let options = stack::RunOptions {
         bag: args.bag,
         rate: (!args.fast).then_some(args.rate),
         record: args.record.map(|out| (out, args.storage.writer_options())),
     };
     let stop = stop_flag()?;
-    let summary = stack::run(vec![Box::new(node)], &options, &stop)?;
+    let summary = stack::run(nodes, &options, &stop)?;
     eprint!("{}", summary.render());
     Ok(())
+}
+
+/// The fusion node of `run` without a launch file: --params and --model.
+fn fusion_node(args: &RunArgs) -> Result<FusionNode> {
+    let mut params = match &args.params {
+        Some(path) => FusionParams::from_yaml_file(path, FusionNode::NAME)?,
+        None => FusionParams::default(),
+    };
+    if let Some(model) = &args.model {
+        // Named on the command line, a missing model is an error, not a degraded run.
+        if !model.is_file() {
+            bail!("model file {} does not exist", model.display());
+        }
+        params.model_path = Some(model.clone());
+    }
+    // Before loading the model: a wrong bag path should not wait for it.
+    if !args.bag.exists() {
+        bail!("bag {} does not exist", args.bag.display());
+    }
+    Ok(FusionNode::new(params)?)
 }
 
 /// `bag record --ros2` options, as the command line gives them.

@@ -16,6 +16,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// How long a player waits after its writers have seen their readers (see
+/// [`RosDestination::wait_for_subscribers`]).
+const MATCH_SETTLE: Duration = Duration::from_millis(500);
+
 /// Topics of ROS 2's own machinery, recorded only when named.
 const INFRASTRUCTURE_TOPICS: [&str; 2] = ["/rosout", "/parameter_events"];
 
@@ -71,7 +75,9 @@ impl RosDestination {
     }
 
     /// Waits until every advertised topic has a subscriber, at most `timeout`; returns the
-    /// topics still without one.
+    /// topics still without one. Discovery is symmetric but not simultaneous: when the writer
+    /// sees the reader, the reader may not yet have matched the writer, and a best-effort sample
+    /// sent in that gap is lost (seen in the interop tests). So it waits [`MATCH_SETTLE`] more.
     pub fn wait_for_subscribers(&mut self, timeout: Duration, stop: &AtomicBool) -> Vec<String> {
         let deadline = Instant::now() + timeout;
         loop {
@@ -82,7 +88,14 @@ impl RosDestination {
                 .filter(|(_, p)| p.get_inter_process_subscription_count().unwrap_or(0) == 0)
                 .map(|(topic, _)| topic.clone())
                 .collect();
-            if missing.is_empty() || Instant::now() >= deadline || stop.load(Ordering::Relaxed) {
+            if missing.is_empty() {
+                let settle = Instant::now() + MATCH_SETTLE;
+                while Instant::now() < settle && !stop.load(Ordering::Relaxed) {
+                    self.node.spin_once(Duration::from_millis(20));
+                }
+                return missing;
+            }
+            if Instant::now() >= deadline || stop.load(Ordering::Relaxed) {
                 return missing;
             }
         }

@@ -12,6 +12,30 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicBool;
 
+/// A node of the stack with the bus topic each of its ports resolves to (identity without a
+/// launch file; namespaces and remaps with one).
+pub struct StackNode {
+    pub name: String,
+    pub core: Box<dyn NodeCore>,
+    pub topic: Box<dyn Fn(&str) -> String>,
+}
+
+impl StackNode {
+    /// A node under its own name, on the stack's default topics.
+    pub fn plain(core: Box<dyn NodeCore>) -> Self {
+        Self { name: core.name().to_string(), core, topic: Box::new(|t| t.to_string()) }
+    }
+}
+
+impl From<crate::launch_plan::LaunchedNode> for StackNode {
+    fn from(node: crate::launch_plan::LaunchedNode) -> Self {
+        let name = node.names.fully_qualified_name();
+        let names = node.names;
+        let topic = move |t: &str| names.resolve_topic(t).unwrap_or_else(|_| t.to_string());
+        Self { name, core: node.core, topic: Box::new(topic) }
+    }
+}
+
 pub struct RunOptions {
     pub bag: PathBuf,
     /// Playback speed; `None` as fast as possible.
@@ -42,21 +66,18 @@ pub struct RunSummary {
 /// Plays the bag through the nodes (and into the recording), until the bag ends or `stop` is
 /// set. Topics the nodes publish are not played from the bag (a bag recorded by `run` holds
 /// the nodes' earlier outputs).
-pub fn run(
-    nodes: Vec<Box<dyn NodeCore>>,
-    options: &RunOptions,
-    stop: &AtomicBool,
-) -> Result<RunSummary> {
+pub fn run(nodes: Vec<StackNode>, options: &RunOptions, stop: &AtomicBool) -> Result<RunSummary> {
     let reader = BagReader::open(&options.bag)
         .with_context(|| format!("opening bag {}", options.bag.display()))?;
     let bus = Bus::new();
     let outputs: Vec<String> = nodes
         .iter()
-        .flat_map(|node| node.interface().outputs.into_iter().map(|port| port.topic))
+        .flat_map(|node| node.core.interface().outputs.into_iter().map(|p| (node.topic)(&p.topic)))
         .collect();
+    let names: Vec<String> = nodes.iter().map(|node| node.name.clone()).collect();
     let running = nodes
         .into_iter()
-        .map(|node| RunningNode::start(&bus, node, &|topic| topic.to_string()))
+        .map(|node| RunningNode::start(&bus, node.core, &*node.topic))
         .collect::<Result<Vec<_>, _>>()?;
     let recorder = match &options.record {
         Some((path, writer_options)) => {
@@ -83,8 +104,9 @@ pub fn run(
     let (played, finished, recorded) = (played?, finished?, recorded?);
     let nodes = finished
         .into_iter()
-        .map(|f| NodeSummary {
-            name: f.core.name().to_string(),
+        .zip(names)
+        .map(|(f, name)| NodeSummary {
+            name,
             report: f.core.report(),
             published: f.published,
             dropped: f.dropped.into_iter().filter(|(_, n)| *n > 0).collect(),
@@ -164,7 +186,8 @@ mod tests {
             rate: None,
             record: Some((recording.clone(), WriterOptions::default())),
         };
-        let summary = run(vec![Box::new(node)], &options, &AtomicBool::new(false)).unwrap();
+        let nodes = vec![StackNode::plain(Box::new(node))];
+        let summary = run(nodes, &options, &AtomicBool::new(false)).unwrap();
         let fusion = &summary.nodes[0];
         assert_eq!(fusion.report.counters["clouds_received"], 3);
         assert_eq!(fusion.report.problems, [("no_model".to_string(), 3)].into());

@@ -39,7 +39,7 @@ def fixtures():
 def rclpy_context():
     """rclpy on a domain of this process's own; the edgefusion processes inherit it."""
     need(os.environ.get("EDGEFUSION_ROS_ENV"), "not in the ROS 2 environment: source target/ros2/env.sh")
-    os.environ["ROS_DOMAIN_ID"] = str(1 + os.getpid() % 100)
+    os.environ["ROS_DOMAIN_ID"] = str(120 + os.getpid() % 100)
     import rclpy
 
     rclpy.init()

@@ -69,10 +69,22 @@ pub struct TopicMetadata {
     #[serde(rename = "type")]
     pub type_name: String,
     pub serialization_format: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "qos_profiles_text")]
     pub offered_qos_profiles: String,
     #[serde(default)]
     pub type_description_hash: String,
+}
+
+/// rosbag2 writes `offered_qos_profiles` as a YAML document inside a string; some writers (the
+/// `rosbags` package's version 9 metadata) write the list itself. Both are kept as that text.
+fn qos_profiles_text<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> std::result::Result<String, D::Error> {
+    match serde_yaml_ng::Value::deserialize(deserializer)? {
+        serde_yaml_ng::Value::String(text) => Ok(text),
+        serde_yaml_ng::Value::Null => Ok(String::new()),
+        list => serde_yaml_ng::to_string(&list).map_err(serde::de::Error::custom),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -295,6 +307,20 @@ mod tests {
         assert!(text.starts_with("rosbag2_bagfile_information:\n  version: 9\n"));
         let parsed = BagMetadata::parse(&text, Path::new("metadata.yaml")).unwrap();
         assert_eq!(parsed, metadata);
+    }
+
+    #[test]
+    fn qos_profiles_written_as_a_list_are_read_as_their_yaml_text() {
+        let text = "rosbag2_bagfile_information:\n  version: 9\n  storage_identifier: sqlite3\n  \
+            duration: {nanoseconds: 0}\n  starting_time: {nanoseconds_since_epoch: 0}\n  \
+            message_count: 0\n  topics_with_message_count:\n    - topic_metadata:\n        \
+            name: /a\n        type: std_msgs/msg/String\n        serialization_format: cdr\n        \
+            offered_qos_profiles:\n          - history: keep_last\n            depth: 5\n      \
+            message_count: 0\n  compression_format: ''\n  compression_mode: ''\n  \
+            relative_file_paths: []\n  files: []\n";
+        let parsed = BagMetadata::parse(text, Path::new("metadata.yaml")).unwrap();
+        let qos = &parsed.topics_with_message_count[0].topic_metadata.offered_qos_profiles;
+        assert_eq!(qos, "- history: keep_last\n  depth: 5\n");
     }
 
     #[test]

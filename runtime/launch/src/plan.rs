@@ -80,16 +80,5 @@ pub struct Remapping {
     pub to: String,
 }
 
-/// A parameter value of one of the ROS 2 parameter types.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(tag = "type", content = "value", rename_all = "snake_case")]
-pub enum ParamValue {
-    Bool(bool),
-    Integer(i64),
-    Double(f64),
-    String(String),
-    BoolArray(Vec<bool>),
-    IntegerArray(Vec<i64>),
-    DoubleArray(Vec<f64>),
-    StringArray(Vec<String>),
-}
+/// Parameter values are the node runtime's own type (one definition for both runtimes).
+pub use edgefusion_node::ParamValue;

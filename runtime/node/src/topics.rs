@@ -6,6 +6,10 @@ pub const LIDAR_POINTS: &str = "/sensing/lidar/points";
 pub const CAMERA_IMAGE: &str = "/sensing/camera/front/image_raw";
 pub const CAMERA_IMAGE_COMPRESSED: &str = "/sensing/camera/front/image_raw/compressed";
 pub const CAMERA_INFO: &str = "/sensing/camera/front/camera_info";
+/// The lidar node's cleaned cloud: non-ground points in base_link.
+pub const LIDAR_NO_GROUND: &str = "/sensing/lidar/no_ground/points";
+/// The lidar node's BEV occupancy grid (free space).
+pub const OCCUPANCY_GRID: &str = "/perception/occupancy_grid";
 pub const V2X_PACKETS: &str = "/v2x/packets";
 pub const V2X_OBJECTS: &str = "/v2x/objects";
 pub const PERCEPTION_OBJECTS: &str = "/perception/objects";

@@ -2,7 +2,9 @@
 //!
 //! rcl reads the process's ROS arguments itself: `--ros-args -r FROM:=TO`, `-r __node:=NAME`,
 //! `-r __ns:=/NS`, `-p NAME:=VALUE`, `--params-file FILE`. The node's parameters come from rcl
-//! (so `ros2 param` conventions hold), `use_sim_time` switches its clock to `/clock`.
+//! (so `ros2 param` conventions hold; r2r serves the parameter services). With `use_sim_time`
+//! the node's clock is the last `/clock` message (best effort, keep last 1, as rclcpp
+//! subscribes), zero until the first one arrives.
 //!
 //! Messages travel as CDR bytes: a subscription takes the serialized message from rmw and our
 //! decoder (`edgefusion_msgs`) builds the Rust value; a publisher hands our encoding to rmw.
@@ -16,7 +18,9 @@ use crate::qos;
 use anyhow::{bail, Context as _, Result};
 use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::registry::{self, AnyMessage, TypeEntry};
-use edgefusion_node::{NodeCore, NodeReport, Outbox, ParamValue, Params};
+use edgefusion_msgs::rosgraph_msgs::Clock;
+use edgefusion_msgs::Message;
+use edgefusion_node::{topics, NodeCore, NodeReport, Outbox, ParamValue, Params};
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
 use futures::{FutureExt, Stream, StreamExt};
@@ -84,7 +88,7 @@ pub fn run_node(
     let params = node_params(&node, &name);
     let mut core = build(&params).with_context(|| format!("node {name}"))?;
 
-    // The parameter services (ros2 param list/get/set) and use_sim_time, which r2r sets up here.
+    // The parameter services (ros2 param list/get/set).
     let mut pool = LocalPool::new();
     let (parameter_services, _changes) = node.make_parameter_handler()?;
     pool.spawner().spawn_local(parameter_services)?;
@@ -115,11 +119,7 @@ pub fn run_node(
     }
     tracing::info!("{name}: running on ROS 2 ({} inputs, {} outputs)", inputs.len(), outputs.len());
 
-    let clock = node.get_ros_clock();
-    let now = || -> Time {
-        let since_epoch = clock.lock().ok().and_then(|mut c| c.get_now().ok()).unwrap_or_default();
-        Time::from_nanos(since_epoch.as_nanos() as i64)
-    };
+    let mut clock = NodeClock::new(&mut node, &params)?;
     let started = Instant::now();
     let mut discovery_checked = false;
     let tick_period = core.tick_period();
@@ -128,6 +128,8 @@ pub fn run_node(
     while !stop.load(Ordering::Relaxed) {
         node.spin_once(SPIN);
         pool.run_until_stalled();
+        clock.update();
+        let now = || clock.now();
         for (index, input) in inputs.iter_mut().enumerate() {
             // Everything r2r has queued: it holds at most 10 per subscription and drops the
             // newest beyond that, so the queue is emptied on every spin.
@@ -164,6 +166,49 @@ pub fn run_node(
     }
     let undecodable = inputs.iter().map(|i| (i.topic.clone(), i.undecodable)).collect();
     Ok(RosNodeSummary { name, report: core.report(), undecodable })
+}
+
+/// The node's time: the system clock, or `/clock` under `use_sim_time`.
+struct NodeClock {
+    sim: Option<RawStream>,
+    last_sim: Time,
+}
+
+impl NodeClock {
+    fn new(node: &mut r2r::Node, params: &Params) -> Result<Self> {
+        let use_sim_time = params.reader("").bool("use_sim_time", false)?;
+        let sim = if use_sim_time {
+            let qos = r2r::QosProfile::default().keep_last(1).best_effort();
+            let stream = node.subscribe_raw(topics::CLOCK, Clock::TYPE_NAME, qos)?;
+            tracing::info!("on simulated time: the clock is {}", topics::CLOCK);
+            Some(Box::new(stream) as RawStream)
+        } else {
+            None
+        };
+        Ok(Self { sim, last_sim: Time::default() })
+    }
+
+    /// Takes the /clock messages received since the last call.
+    fn update(&mut self) {
+        let Some(stream) = self.sim.as_mut() else { return };
+        while let Some(Some(bytes)) = stream.next().now_or_never() {
+            match Clock::decode(&bytes) {
+                Ok(clock) => self.last_sim = clock.clock,
+                Err(e) => {
+                    tracing::warn!("undecodable {} ({} bytes): {e}", topics::CLOCK, bytes.len())
+                }
+            }
+        }
+    }
+
+    fn now(&self) -> Time {
+        if self.sim.is_some() {
+            return self.last_sim;
+        }
+        let since_epoch =
+            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        Time::from_nanos(since_epoch.as_nanos() as i64)
+    }
 }
 
 fn type_entry(type_name: &str, topic: &str) -> Result<&'static TypeEntry> {
