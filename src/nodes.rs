@@ -3,6 +3,7 @@
 
 use anyhow::Result;
 use edgefusion_fusion::{FusionNode, FusionParams};
+use edgefusion_lidar::{LidarNode, LidarParams};
 use edgefusion_node::{NodeCore, Params};
 
 /// A node the stack can run.
@@ -15,14 +16,23 @@ pub struct NodeKind {
     pub build: fn(params: &Params, node: &str) -> Result<Box<dyn NodeCore>>,
 }
 
-pub const NODES: &[NodeKind] = &[NodeKind {
-    name: FusionNode::NAME,
-    executable: "edgefusion_fusion",
-    build: |params, node| {
-        let params = FusionParams::from_params(params, node)?;
-        Ok(Box::new(FusionNode::new(params)?))
+pub const NODES: &[NodeKind] = &[
+    NodeKind {
+        name: LidarNode::NAME,
+        executable: "edgefusion_lidar",
+        build: |params, node| {
+            Ok(Box::new(LidarNode::new(LidarParams::from_params(params, node)?)?))
+        },
     },
-}];
+    NodeKind {
+        name: FusionNode::NAME,
+        executable: "edgefusion_fusion",
+        build: |params, node| {
+            let params = FusionParams::from_params(params, node)?;
+            Ok(Box::new(FusionNode::new(params)?))
+        },
+    },
+];
 
 /// The node kind named `name` (`fusion`) or run as `executable` (`edgefusion_fusion`).
 pub fn find(name_or_executable: &str) -> Option<&'static NodeKind> {

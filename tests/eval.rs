@@ -5,24 +5,12 @@
 use edgefusion_bag::{BagReader, ReadOptions};
 use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray};
 use edgefusion_msgs::Message;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 const OBJECTS: &str = "/perception/objects";
 
 mod common;
-use common::{edgefusion, stderr};
-
-fn path(p: &Path) -> &str {
-    p.to_str().unwrap()
-}
-
-/// Converts a KITTI frame or frame folder into `dir/name` with the CLI.
-fn convert(input: &Path, dir: &Path, name: &str) -> PathBuf {
-    let bag = dir.join(name);
-    let out = edgefusion(&["bag", "convert", "kitti", path(input), "-o", path(&bag)]);
-    assert!(out.status.success(), "{}", stderr(&out));
-    bag
-}
+use common::{convert, edgefusion, path, stderr};
 
 fn copy_dir(from: &Path, to: &Path, except: &[&str]) {
     std::fs::create_dir_all(to).unwrap();

@@ -5,7 +5,9 @@
 //! datatype (INT8..FLOAT64) and either byte order is read and converted to `f32` (integers keep
 //! their raw value: a UINT16 intensity stays 0..65535). Rows may be padded (`row_step` larger than
 //! `width * point_step`) and points may carry other fields or padding (`point_step` larger than the
-//! four fields). A cloud without an `intensity` field reads intensity 0.
+//! four fields). A cloud without an `intensity` field reads intensity 0. Other fields (a `ring`,
+//! a per-point `time`) are read through [`PointCloudReader::field`], in f32 or, for time stamps
+//! that need the precision, f64 ([`FieldReader::read_f64`]).
 
 use super::{PointCloud2, PointField};
 
@@ -108,6 +110,33 @@ impl FieldReader {
             Datatype::Float64 => num!(f64),
         }
     }
+
+    /// The value in `point` as f64: exact for every datatype (a float64 or uint32 per-point
+    /// time keeps digits that f32 would round away). Same precondition as [`Self::read`].
+    #[inline]
+    pub fn read_f64(&self, point: &[u8]) -> f64 {
+        let b = &point[self.offset..self.offset + self.datatype.size()];
+        macro_rules! num {
+            ($t:ty) => {{
+                let bytes = b.try_into().expect("field size checked");
+                f64::from(if self.big_endian {
+                    <$t>::from_be_bytes(bytes)
+                } else {
+                    <$t>::from_le_bytes(bytes)
+                })
+            }};
+        }
+        match self.datatype {
+            Datatype::Int8 => f64::from(b[0] as i8),
+            Datatype::UInt8 => f64::from(b[0]),
+            Datatype::Int16 => num!(i16),
+            Datatype::UInt16 => num!(u16),
+            Datatype::Int32 => num!(i32),
+            Datatype::UInt32 => num!(u32),
+            Datatype::Float32 => num!(f32),
+            Datatype::Float64 => num!(f64),
+        }
+    }
 }
 
 /// Bytes per point of the packed layout [`packed_xyzi`] declares.
@@ -143,6 +172,9 @@ pub fn packed_xyzi(header: crate::std_msgs::Header, data: Vec<u8>) -> PointCloud
 #[derive(Debug, Clone)]
 pub struct PointCloudReader<'a> {
     data: &'a [u8],
+    /// All fields, each validated by [`PointCloudReader::new`] (known datatype, inside a point).
+    fields: &'a [PointField],
+    big_endian: bool,
     width: usize,
     height: usize,
     point_step: usize,
@@ -216,6 +248,8 @@ impl<'a> PointCloudReader<'a> {
         };
         Ok(Self {
             data: &cloud.data,
+            fields: &cloud.fields,
+            big_endian: cloud.is_bigendian,
             width: width as usize,
             height: height as usize,
             point_step: point_step as usize,
@@ -238,6 +272,24 @@ impl<'a> PointCloudReader<'a> {
 
     pub fn has_intensity(&self) -> bool {
         self.intensity.is_some()
+    }
+
+    /// The reader of any field by name (the first of that name), e.g. `ring` or `time`; None
+    /// when the cloud has no such field or its count is 0. Its datatype and extent were
+    /// validated with the layout, so reading it from [`Self::point_bytes`] is in bounds.
+    pub fn field(&self, name: &str) -> Option<FieldReader> {
+        let field = self.fields.iter().find(|f| f.name == name).filter(|f| f.count > 0)?;
+        Some(FieldReader {
+            offset: field.offset as usize,
+            datatype: Datatype::from_code(field.datatype)?,
+            big_endian: self.big_endian,
+        })
+    }
+
+    /// The first of `names` the cloud has, e.g. `["time", "t", "timestamp"]` for the per-point
+    /// time that drivers name differently.
+    pub fn any_field(&self, names: &[&str]) -> Option<FieldReader> {
+        names.iter().find_map(|name| self.field(name))
     }
 
     /// True when the bytes already are a dense little-endian float32 `[N, 4]` array of x, y, z,
@@ -386,6 +438,39 @@ mod tests {
         assert_eq!(&flat[12..], &[11.0, 11.1, 11.2, 11.3]);
         assert_eq!(r.point(2), Some([10.0, 10.1, 10.2, 10.3]));
         assert_eq!(r.point(4), None);
+    }
+
+    #[test]
+    fn other_fields_are_read_by_name_with_f64_precision() {
+        // Ouster-like: x y z f32, intensity f32, t u32 (ns), ring u16, a float64 time at 24.
+        let mut fields = xyz_fields(PointField::FLOAT32, 4);
+        fields.push(PointField::new("intensity", 12, PointField::FLOAT32, 1));
+        fields.push(PointField::new("t", 16, PointField::UINT32, 1));
+        fields.push(PointField::new("ring", 20, PointField::UINT16, 1));
+        fields.push(PointField::new("timestamp", 24, PointField::FLOAT64, 1));
+        for big_endian in [false, true] {
+            let mut p = Vec::new();
+            let put = |p: &mut Vec<u8>, le: &[u8], be: &[u8]| {
+                p.extend_from_slice(if big_endian { be } else { le })
+            };
+            for v in [1.0f32, 2.0, 3.0, 40.0] {
+                put(&mut p, &v.to_le_bytes(), &v.to_be_bytes());
+            }
+            put(&mut p, &123_456_789u32.to_le_bytes(), &123_456_789u32.to_be_bytes());
+            put(&mut p, &63u16.to_le_bytes(), &63u16.to_be_bytes());
+            p.extend([0, 0]);
+            let t = 1_700_000_000.000_000_1_f64;
+            put(&mut p, &t.to_le_bytes(), &t.to_be_bytes());
+            let mut c = cloud(fields.clone(), 32, &[p]);
+            c.is_bigendian = big_endian;
+            let r = PointCloudReader::new(&c).unwrap();
+            let point = r.point_bytes().next().unwrap();
+            assert_eq!(r.decode(point), [1.0, 2.0, 3.0, 40.0]);
+            assert_eq!(r.field("ring").unwrap().read(point), 63.0);
+            assert_eq!(r.any_field(&["time", "t"]).unwrap().read_f64(point), 123_456_789.0);
+            assert_eq!(r.field("timestamp").unwrap().read_f64(point), t);
+            assert_eq!(r.field("rgb"), None);
+        }
     }
 
     #[test]

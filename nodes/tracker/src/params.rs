@@ -7,15 +7,19 @@
 //!   ros__parameters:
 //!     model_path: target/models/fusion_fp32.pt   # the fusion node's own (ignored here)
 //!     tracker:
-//!       gate_chi2: 11.345
+//!       gate_chi2: 16.266
 //!       confirm_hits: 3
 //!     late_fusion.gate_chi2: 9.21
 //! ```
-//! Entries under `/**` apply first, the node's own override them (as ROS 2 does). Other names
-//! are not ours and are left alone; unknown names under our prefixes are logged and ignored.
+//! Files are read as ROS 2 reads them (`edgefusion_node::params`): sections in file order
+//! (`/**`, `fusion`, `/fusion`, patterns), later values win. The fusion node reads these names
+//! with its own through [`TrackingParams::read`], so its unknown-name check knows them; read
+//! alone ([`TrackingParams::from_params`]), other names are not ours and are left alone, and
+//! unknown names under our prefixes are logged and ignored.
 
-use serde_yaml_ng::Value;
-use std::path::{Path, PathBuf};
+pub use edgefusion_node::ParamsError;
+use edgefusion_node::{ParamReader, Params};
+use std::path::Path;
 
 /// Tracker parameters; the defaults suit a 10 Hz lidar-rate detector in `base_link`.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,8 +30,8 @@ pub struct TrackerParams {
     pub min_score: f32,
     /// An unmatched detection starts a (tentative) track only from this score. Default 0.5.
     pub birth_min_score: f32,
-    /// Gate: squared Mahalanobis distance of the 3D position innovation. Default 11.345, the
-    /// χ²(3 dof) 99 % quantile: a true match falls outside 1 % of the time.
+    /// Gate: squared Mahalanobis distance of the 3D position innovation. Default 16.266, the
+    /// χ²(3 dof) 99.9 % quantile: a true match falls outside 0.1 % of the time.
     pub gate_chi2: f64,
     /// M of "M hits within the first N frames" that confirms a tentative track. Default 4:
     /// with 3 of 5, uniform clutter of 5 boxes per frame over 120 m x 80 m confirmed ~1 false
@@ -152,138 +156,111 @@ pub struct TrackingParams {
     pub late_fusion: LateFusionParams,
 }
 
-/// A parameters file that cannot be used; each names the file and the parameter.
-#[derive(Debug, thiserror::Error)]
-pub enum ParamsError {
-    #[error("parameters file {path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
-    #[error("parameters file {origin}: not valid YAML: {message}")]
-    Yaml { origin: String, message: String },
-    #[error("parameters file {origin}: {message}")]
-    Structure { origin: String, message: String },
-    #[error("parameters {origin}: '{name}' must be {expected}, got {found}")]
-    WrongType { origin: String, name: String, expected: &'static str, found: String },
-    #[error("parameters {origin}: '{name}' = {value} is out of range ({allowed})")]
-    OutOfRange { origin: String, name: String, value: String, allowed: &'static str },
-}
-
 impl TrackingParams {
     /// Reads `tracker.*` and `late_fusion.*` of `node_name` (and `/**`) from a YAML file.
     pub fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
-        let path = path.as_ref();
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ParamsError::Io { path: path.to_path_buf(), source })?;
-        Self::from_yaml_str(&text, node_name, &path.display().to_string())
+        let mut params = Params::new();
+        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
+        Self::from_params(&params, node_name)
     }
 
     /// As [`Self::from_yaml_file`]; `origin` names the text in errors.
     pub fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
-        let doc: Value = serde_yaml_ng::from_str(text)
-            .map_err(|e| ParamsError::Yaml { origin: origin.into(), message: e.to_string() })?;
-        let structure = |message: String| ParamsError::Structure { origin: origin.into(), message };
-        let mut params = Self::default();
-        let top = match &doc {
-            Value::Mapping(m) => m,
-            Value::Null => return Ok(params),
-            _ => return Err(structure("top level is not a mapping of node names".into())),
-        };
-        for key in ["/**".to_string(), node_name.to_string(), format!("/{node_name}")] {
-            let Some(section) = top.get(key.as_str()) else { continue };
-            let entries = match section.get("ros__parameters") {
-                Some(Value::Mapping(m)) => m,
-                Some(Value::Null) => continue,
-                Some(_) => {
-                    return Err(structure(format!("'{key}.ros__parameters' is not a mapping")))
-                }
-                None => return Err(structure(format!("'{key}' has no ros__parameters"))),
-            };
-            let mut flat = Vec::new();
-            flatten("", entries, &mut flat).map_err(structure)?;
-            for (name, value) in flat {
-                params.set(&name, value, origin, key != "/**")?;
-            }
-        }
-        params.validate(origin)?;
-        Ok(params)
+        let mut params = Params::new();
+        params.load_str(text, &format!("/{node_name}"), origin)?;
+        Self::from_params(&params, node_name)
     }
 
-    fn set(
-        &mut self,
-        name: &str,
-        value: &Value,
-        origin: &str,
-        own: bool,
-    ) -> Result<(), ParamsError> {
-        let wrong = |expected: &'static str| ParamsError::WrongType {
-            origin: origin.into(),
-            name: name.into(),
-            expected,
-            found: describe(value),
-        };
-        let number = || value.as_f64().ok_or_else(|| wrong("a number"));
-        let boolean = || value.as_bool().ok_or_else(|| wrong("a boolean"));
-        let count = || {
-            value.as_u64().ok_or_else(|| match value.as_i64() {
-                Some(n) => ParamsError::OutOfRange {
-                    origin: origin.into(),
-                    name: name.into(),
-                    value: n.to_string(),
-                    allowed: ">= 0",
-                },
-                None => wrong("an integer"),
-            })
-        };
-        let small = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
-        let (t, f) = (&mut self.tracker, &mut self.late_fusion);
-        match name {
-            "tracker.frame_id" => {
-                t.frame_id = value.as_str().ok_or_else(|| wrong("a string"))?.to_string()
-            }
-            "tracker.min_score" => t.min_score = number()? as f32,
-            "tracker.birth_min_score" => t.birth_min_score = number()? as f32,
-            "tracker.gate_chi2" => t.gate_chi2 = number()?,
-            "tracker.confirm_hits" => t.confirm_hits = small(count()?),
-            "tracker.recovery_distance_m" => t.recovery_distance_m = number()?,
-            "tracker.confirm_window" => t.confirm_window = small(count()?),
-            "tracker.max_misses" => t.max_misses = small(count()?),
-            "tracker.max_position_sigma_m" => t.max_position_sigma_m = number()?,
-            "tracker.max_gap_s" => t.max_gap_s = number()?,
-            "tracker.accel_noise_horizontal" => t.accel_noise_horizontal = number()?,
-            "tracker.accel_noise_vertical" => t.accel_noise_vertical = number()?,
-            "tracker.initial_velocity_sigma" => t.initial_velocity_sigma = number()?,
-            "tracker.default_position_sigma_m" => t.default_position_sigma_m = number()?,
-            "tracker.class_aware" => t.class_aware = boolean()?,
-            "tracker.max_tracks" => t.max_tracks = usize::try_from(count()?).unwrap_or(usize::MAX),
-            "tracker.size_smoothing" => t.size_smoothing = number()?,
-            "tracker.yaw_from_velocity_min_speed" => t.yaw_from_velocity_min_speed = number()?,
-            "late_fusion.gate_chi2" => f.gate_chi2 = number()?,
-            "late_fusion.v2x_max_age_s" => f.v2x_max_age_s = number()?,
-            "late_fusion.v2x_max_future_s" => f.v2x_max_future_s = number()?,
-            "late_fusion.default_sigma_cam_m" => f.default_sigma_cam_m = number()?,
-            "late_fusion.default_sigma_cpm_m" => f.default_sigma_cpm_m = number()?,
-            "late_fusion.default_sigma_bsm_m" => f.default_sigma_bsm_m = number()?,
-            "late_fusion.default_velocity_sigma" => f.default_velocity_sigma = number()?,
-            "late_fusion.v2x_score" => f.v2x_score = number()? as f32,
-            "late_fusion.class_aware" => f.class_aware = boolean()?,
-            "late_fusion.ego_min_x_m" => f.ego_min_x_m = number()?,
-            "late_fusion.ego_max_x_m" => f.ego_max_x_m = number()?,
-            "late_fusion.ego_half_width_m" => f.ego_half_width_m = number()?,
-            _ if own && (name.starts_with("tracker.") || name.starts_with("late_fusion.")) => {
-                tracing::warn!("{origin}: unknown tracking parameter '{name}' ignored")
-            }
-            _ => {} // another component's parameter
+    /// `tracker.*` and `late_fusion.*` of a node's parameters (`node_name` for logs); unknown
+    /// names under these prefixes are logged, the node's other parameters are left alone.
+    pub fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
+        // Only our names, so that the unknown-name check sees no other component's.
+        let mut ours = Params::new();
+        for (name, param) in params.iter().filter(|(name, _)| Self::is_ours(name)) {
+            ours.set(name, param.value.clone(), &param.origin);
         }
-        Ok(())
+        let r = ours.reader(node_name);
+        let p = Self::read(&r)?;
+        r.finish();
+        Ok(p)
     }
 
-    /// Range checks (also for parameters built in code); `origin` names them in errors.
+    /// Whether `name` is under one of this crate's prefixes, `tracker.` and `late_fusion.`.
+    pub fn is_ours(name: &str) -> bool {
+        name.starts_with("tracker.") || name.starts_with("late_fusion.")
+    }
+
+    /// Reads and checks `tracker.*` and `late_fusion.*` through `r`, unset ones at their
+    /// defaults. The fusion node calls this with the reader of all its parameters.
+    pub fn read(r: &ParamReader) -> Result<Self, ParamsError> {
+        let (t, f) = (TrackerParams::default(), LateFusionParams::default());
+        let score = |name: &str, default: f32| r.f64(name, default.into()).map(|v| v as f32);
+        // Counts: negative is out of range, not a wrong type.
+        let count = |name: &str, default: u64| -> Result<u64, ParamsError> {
+            let n = r.i64(name, i64::try_from(default).unwrap_or(i64::MAX))?;
+            u64::try_from(n).map_err(|_| r.out_of_range(name, n, ">= 0"))
+        };
+        let small = |name: &str, default: u32| {
+            count(name, default.into()).map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        let tracker = TrackerParams {
+            frame_id: r.string("tracker.frame_id", &t.frame_id)?,
+            min_score: score("tracker.min_score", t.min_score)?,
+            birth_min_score: score("tracker.birth_min_score", t.birth_min_score)?,
+            gate_chi2: r.f64("tracker.gate_chi2", t.gate_chi2)?,
+            confirm_hits: small("tracker.confirm_hits", t.confirm_hits)?,
+            recovery_distance_m: r.f64("tracker.recovery_distance_m", t.recovery_distance_m)?,
+            confirm_window: small("tracker.confirm_window", t.confirm_window)?,
+            max_misses: small("tracker.max_misses", t.max_misses)?,
+            max_position_sigma_m: r.f64("tracker.max_position_sigma_m", t.max_position_sigma_m)?,
+            max_gap_s: r.f64("tracker.max_gap_s", t.max_gap_s)?,
+            accel_noise_horizontal: r
+                .f64("tracker.accel_noise_horizontal", t.accel_noise_horizontal)?,
+            accel_noise_vertical: r.f64("tracker.accel_noise_vertical", t.accel_noise_vertical)?,
+            initial_velocity_sigma: r
+                .f64("tracker.initial_velocity_sigma", t.initial_velocity_sigma)?,
+            default_position_sigma_m: r
+                .f64("tracker.default_position_sigma_m", t.default_position_sigma_m)?,
+            class_aware: r.bool("tracker.class_aware", t.class_aware)?,
+            max_tracks: usize::try_from(count("tracker.max_tracks", t.max_tracks as u64)?)
+                .unwrap_or(usize::MAX),
+            size_smoothing: r.f64("tracker.size_smoothing", t.size_smoothing)?,
+            yaw_from_velocity_min_speed: r
+                .f64("tracker.yaw_from_velocity_min_speed", t.yaw_from_velocity_min_speed)?,
+        };
+        let late_fusion = LateFusionParams {
+            gate_chi2: r.f64("late_fusion.gate_chi2", f.gate_chi2)?,
+            v2x_max_age_s: r.f64("late_fusion.v2x_max_age_s", f.v2x_max_age_s)?,
+            v2x_max_future_s: r.f64("late_fusion.v2x_max_future_s", f.v2x_max_future_s)?,
+            default_sigma_cam_m: r.f64("late_fusion.default_sigma_cam_m", f.default_sigma_cam_m)?,
+            default_sigma_cpm_m: r.f64("late_fusion.default_sigma_cpm_m", f.default_sigma_cpm_m)?,
+            default_sigma_bsm_m: r.f64("late_fusion.default_sigma_bsm_m", f.default_sigma_bsm_m)?,
+            default_velocity_sigma: r
+                .f64("late_fusion.default_velocity_sigma", f.default_velocity_sigma)?,
+            v2x_score: score("late_fusion.v2x_score", f.v2x_score)?,
+            class_aware: r.bool("late_fusion.class_aware", f.class_aware)?,
+            ego_min_x_m: r.f64("late_fusion.ego_min_x_m", f.ego_min_x_m)?,
+            ego_max_x_m: r.f64("late_fusion.ego_max_x_m", f.ego_max_x_m)?,
+            ego_half_width_m: r.f64("late_fusion.ego_half_width_m", f.ego_half_width_m)?,
+        };
+        let p = Self { tracker, late_fusion };
+        p.check(&|name| r.origin(name))?;
+        Ok(p)
+    }
+
+    /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
-        let bad = |name: &str, value: String, allowed| {
+        self.check(&|_| origin.to_string())
+    }
+
+    /// The checks of every value and of values together; `origin` says where a name was set.
+    fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ParamsError> {
+        let bad = |name: &str, value: String, allowed: &str| {
             Err(ParamsError::OutOfRange {
-                origin: origin.into(),
+                origin: origin(name),
                 name: name.into(),
                 value,
-                allowed,
+                allowed: allowed.into(),
             })
         };
         let positive = |name: &str, v: f64| {
@@ -360,44 +337,43 @@ impl TrackingParams {
     }
 }
 
-/// `a: {b: 1}` and `a.b: 1` both become ("a.b", 1).
-fn flatten<'a>(
-    prefix: &str,
-    map: &'a serde_yaml_ng::Mapping,
-    out: &mut Vec<(String, &'a Value)>,
-) -> Result<(), String> {
-    for (name, value) in map {
-        let Some(name) = name.as_str() else {
-            return Err(format!("parameter name {name:?} under '{prefix}' is not a string"));
-        };
-        let full = if prefix.is_empty() { name.to_string() } else { format!("{prefix}.{name}") };
-        match value {
-            Value::Mapping(inner) => flatten(&full, inner, out)?,
-            _ => out.push((full, value)),
-        }
-    }
-    Ok(())
-}
-
-fn describe(value: &Value) -> String {
-    match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => format!("boolean {b}"),
-        Value::Number(n) => format!("number {n}"),
-        Value::String(s) => format!("string '{s}'"),
-        Value::Sequence(_) => "a list".into(),
-        Value::Mapping(_) => "a mapping".into(),
-        Value::Tagged(t) => format!("tagged value {}", t.tag),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::{Arc, Mutex};
 
     fn parse(text: &str) -> Result<TrackingParams, ParamsError> {
         TrackingParams::from_yaml_str(text, "fusion", "test.yaml")
     }
+
+    /// The log lines (warnings and up) that `f` writes.
+    fn warnings(f: impl FnOnce()) -> String {
+        #[derive(Clone)]
+        struct Buffer(Arc<Mutex<Vec<u8>>>);
+        impl std::io::Write for Buffer {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let buffer = Buffer(Arc::default());
+        let writer = buffer.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::WARN)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, f);
+        let text = buffer.0.lock().unwrap().clone();
+        String::from_utf8(text).unwrap()
+    }
+
+    const FUSION_FILE: &str = "fusion:\n  ros__parameters:\n    model_path: m.pt\n    \
+                               tracker:\n      max_misses: 7\n      gate_chi2_typo: 3\n    \
+                               late_fusion.gate_chi2: 5.99\n";
 
     #[test]
     fn nested_and_dotted_names_override_wildcard_and_defaults_fill_the_rest() {
@@ -414,25 +390,68 @@ mod tests {
         assert_eq!(parse("").unwrap(), TrackingParams::default());
     }
 
+    /// Read alone, only unknown names under our prefixes are reported, not the fusion node's.
+    #[test]
+    fn alone_only_unknown_names_under_our_prefixes_are_reported() {
+        let log = warnings(|| {
+            let p = parse(FUSION_FILE).unwrap();
+            assert_eq!((p.tracker.max_misses, p.late_fusion.gate_chi2), (7, 5.99));
+        });
+        assert!(log.contains("unknown parameter 'tracker.gate_chi2_typo'"), "{log}");
+        assert!(!log.contains("model_path") && !log.contains("max_misses"), "{log}");
+    }
+
+    /// Read with the fusion node's own reader, our names count as read: the node's check at
+    /// the end reports only what neither knows.
+    #[test]
+    fn through_the_fusion_nodes_reader_our_names_are_known() {
+        let mut params = Params::new();
+        params.load_str(FUSION_FILE, "/fusion", "test.yaml").unwrap();
+        let log = warnings(|| {
+            let r = params.reader("fusion");
+            r.path("model_path", None).unwrap(); // the fusion node's own parameter
+            let p = TrackingParams::read(&r).unwrap();
+            assert_eq!(p.tracker.max_misses, 7);
+            r.finish();
+        });
+        assert!(log.contains("unknown parameter 'tracker.gate_chi2_typo'"), "{log}");
+        assert!(!log.contains("max_misses") && !log.contains("late_fusion"), "{log}");
+        assert_eq!(log.lines().count(), 1, "{log}");
+    }
+
+    /// Every error names the parameter and where it was set (file and section, or `-p`).
     #[test]
     fn wrong_types_and_ranges_name_the_parameter_and_file() {
+        let origin = "(test.yaml, section 'fusion')";
         let e = parse("fusion:\n  ros__parameters:\n    tracker.confirm_hits: 9\n").unwrap_err();
         assert!(
             matches!(&e, ParamsError::OutOfRange { name, .. } if name == "tracker.confirm_hits")
         );
-        assert!(e.to_string().contains("test.yaml"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "parameter 'tracker.confirm_hits' {origin} = 9 is out of range \
+                 (1..=tracker.confirm_window)"
+            )
+        );
         let e = parse("fusion:\n  ros__parameters:\n    tracker: {max_misses: -1}\n").unwrap_err();
         assert!(matches!(&e, ParamsError::OutOfRange { name, .. } if name == "tracker.max_misses"));
+        assert!(e.to_string().starts_with(&format!("parameter 'tracker.max_misses' {origin}")));
         let e = parse("fusion:\n  ros__parameters:\n    tracker.gate_chi2: wide\n").unwrap_err();
         assert!(
             matches!(&e, ParamsError::WrongType { name, found, .. } if name == "tracker.gate_chi2" && found == "string 'wide'"),
             "{e}"
         );
-        let e =
-            parse("fusion:\n  ros__parameters:\n    late_fusion.v2x_max_age_s: 0\n").unwrap_err();
+        assert!(e.to_string().starts_with(&format!("parameter 'tracker.gate_chi2' {origin}")));
+        let e = parse("/**:\n  ros__parameters:\n    late_fusion.v2x_max_age_s: 0\n").unwrap_err();
         assert!(
             matches!(&e, ParamsError::OutOfRange { name, .. } if name == "late_fusion.v2x_max_age_s")
         );
+        assert!(e.to_string().contains("(test.yaml, section '/**')"), "{e}");
+        let mut params = Params::new();
+        params.set_from_text("tracker.max_tracks", "0", "-p").unwrap();
+        let e = TrackingParams::from_params(&params, "fusion").unwrap_err();
+        assert_eq!(e.to_string(), "parameter 'tracker.max_tracks' (-p) = 0 is out of range (>= 1)");
         let e = parse("fusion:\n  ros__parameters: 3\n").unwrap_err();
         assert!(matches!(e, ParamsError::Structure { .. }));
         let e = parse("fusion: [\n").unwrap_err();

@@ -1,0 +1,220 @@
+//! Counters of what the node received, dropped and rejected (one per reason), and per-stage
+//! latency histograms.
+
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One thing the node counts. Point counters are summed over clouds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    // Inputs and outputs.
+    CloudsReceived,
+    TfStaticReceived,
+    Outputs,
+    // Points, summed over accepted clouds.
+    PointsIn,
+    /// x, y or z NaN or infinite (is_dense = false clouds).
+    NonFinitePoints,
+    /// Outside the crop box.
+    CroppedPoints,
+    /// Inside the ego-vehicle box.
+    EgoPoints,
+    /// Merged into another point's voxel.
+    VoxelMergedPoints,
+    GroundPoints,
+    /// Non-ground points published in the cleaned cloud.
+    ObstaclePoints,
+    /// Accepted clouds with no point left after cropping (an all-unknown grid is published).
+    EmptyCloud,
+    // Rejected inputs, one per reason.
+    /// `/tf_static` message with an invalid transform (none of it stored).
+    BadTfStatic,
+    /// No static transform from the cloud's frame to the output frame.
+    TransformUnavailable,
+    /// PointCloud2 layout errors, by `PointCloudError` variant.
+    CloudRowStep,
+    CloudDataLength,
+    CloudUnknownDatatype,
+    CloudFieldOutsidePoint,
+    CloudEmptyField,
+    CloudMissingField,
+    /// A runtime handed an input port a message of another type (a wiring bug, not data).
+    WrongMessageType,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 20] = [
+        Self::CloudsReceived,
+        Self::TfStaticReceived,
+        Self::Outputs,
+        Self::PointsIn,
+        Self::NonFinitePoints,
+        Self::CroppedPoints,
+        Self::EgoPoints,
+        Self::VoxelMergedPoints,
+        Self::GroundPoints,
+        Self::ObstaclePoints,
+        Self::EmptyCloud,
+        Self::BadTfStatic,
+        Self::TransformUnavailable,
+        Self::CloudRowStep,
+        Self::CloudDataLength,
+        Self::CloudUnknownDatatype,
+        Self::CloudFieldOutsidePoint,
+        Self::CloudEmptyField,
+        Self::CloudMissingField,
+        Self::WrongMessageType,
+    ];
+
+    /// snake_case name, for logs and diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::CloudsReceived => "clouds_received",
+            Self::TfStaticReceived => "tf_static_received",
+            Self::Outputs => "outputs",
+            Self::PointsIn => "points_in",
+            Self::NonFinitePoints => "non_finite_points",
+            Self::CroppedPoints => "cropped_points",
+            Self::EgoPoints => "ego_points",
+            Self::VoxelMergedPoints => "voxel_merged_points",
+            Self::GroundPoints => "ground_points",
+            Self::ObstaclePoints => "obstacle_points",
+            Self::EmptyCloud => "empty_cloud",
+            Self::BadTfStatic => "bad_tf_static",
+            Self::TransformUnavailable => "transform_unavailable",
+            Self::CloudRowStep => "cloud_row_step",
+            Self::CloudDataLength => "cloud_data_length",
+            Self::CloudUnknownDatatype => "cloud_unknown_datatype",
+            Self::CloudFieldOutsidePoint => "cloud_field_outside_point",
+            Self::CloudEmptyField => "cloud_empty_field",
+            Self::CloudMissingField => "cloud_missing_field",
+            Self::WrongMessageType => "wrong_message_type",
+        }
+    }
+
+    /// Whether this counts a problem (a rejected input or a degraded output) rather than
+    /// work. Non-finite points are not one: is_dense = false clouds mark absent returns so.
+    pub fn is_problem(self) -> bool {
+        match self {
+            Self::CloudsReceived
+            | Self::TfStaticReceived
+            | Self::Outputs
+            | Self::PointsIn
+            | Self::NonFinitePoints
+            | Self::CroppedPoints
+            | Self::EgoPoints
+            | Self::VoxelMergedPoints
+            | Self::GroundPoints
+            | Self::ObstaclePoints => false,
+            Self::EmptyCloud
+            | Self::BadTfStatic
+            | Self::TransformUnavailable
+            | Self::CloudRowStep
+            | Self::CloudDataLength
+            | Self::CloudUnknownDatatype
+            | Self::CloudFieldOutsidePoint
+            | Self::CloudEmptyField
+            | Self::CloudMissingField
+            | Self::WrongMessageType => true,
+        }
+    }
+}
+
+/// The node's counters (all start at 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LidarStats {
+    counts: BTreeMap<Counter, u64>,
+}
+
+impl LidarStats {
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.counts.get(&counter).copied().unwrap_or(0)
+    }
+
+    pub fn add(&mut self, counter: Counter, n: u64) {
+        *self.counts.entry(counter).or_insert(0) += n;
+    }
+
+    pub fn increment(&mut self, counter: Counter) {
+        self.add(counter, 1);
+    }
+
+    /// Non-zero counters, in declaration order.
+    pub fn non_zero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
+        self.counts.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (*c, *n))
+    }
+}
+
+/// A processing stage timed per cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Layout check, decoding any layout, dropping non-finite points, transform to the output frame.
+    Transform,
+    /// Crop box and ego box.
+    Crop,
+    Voxel,
+    Ground,
+    /// BEV occupancy grid with ray casting.
+    Grid,
+    /// The cleaned cloud and grid messages.
+    Output,
+    /// The whole `on_cloud`.
+    Total,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 7] = [
+        Self::Transform,
+        Self::Crop,
+        Self::Voxel,
+        Self::Ground,
+        Self::Grid,
+        Self::Output,
+        Self::Total,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Transform => "transform",
+            Self::Crop => "crop",
+            Self::Voxel => "voxel",
+            Self::Ground => "ground",
+            Self::Grid => "grid",
+            Self::Output => "output",
+            Self::Total => "total",
+        }
+    }
+}
+
+/// Latency histograms per [`Stage`], in microseconds (1 µs .. 1 h, 3 significant digits).
+#[derive(Debug, Clone)]
+pub struct StageLatency {
+    histograms: Vec<Histogram<u64>>,
+}
+
+impl Default for StageLatency {
+    fn default() -> Self {
+        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
+        Self { histograms: Stage::ALL.iter().map(|_| h()).collect() }
+    }
+}
+
+impl StageLatency {
+    pub fn record(&mut self, stage: Stage, elapsed: Duration) {
+        let us = (elapsed.as_micros() as u64).max(1);
+        if let Some(h) = self.histograms.get_mut(stage as usize) {
+            h.saturating_record(us);
+        }
+    }
+
+    pub fn histogram(&self, stage: Stage) -> &Histogram<u64> {
+        &self.histograms[stage as usize]
+    }
+
+    /// Milliseconds at quantile `q` (0..1) of `stage`, or None before the first sample.
+    pub fn quantile_ms(&self, stage: Stage, q: f64) -> Option<f64> {
+        let h = self.histogram(stage);
+        (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+    }
+}
