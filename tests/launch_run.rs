@@ -62,7 +62,7 @@ fn a_launch_files_nodes_run_in_process_under_their_names_and_remaps() {
         reader.messages(read).map(|m| OccupancyGrid::decode(&m.unwrap().data).unwrap()).collect();
     assert_eq!(grids.len(), 1);
     assert_eq!(grids[0].header.frame_id, "base_link");
-    assert!(grids[0].data.iter().any(|&c| c == 100) && grids[0].data.iter().any(|&c| c == 0));
+    assert!(grids[0].data.contains(&100) && grids[0].data.contains(&0));
 }
 
 #[test]
