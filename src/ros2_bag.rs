@@ -25,7 +25,8 @@ const INFRASTRUCTURE_TOPICS: [&str; 2] = ["/rosout", "/parameter_events"];
 
 /// The ROS 2 side of a player: one untyped publisher per bag topic.
 pub struct RosDestination {
-    node: r2r::Node,
+    /// Owns the publishers' rcl handles: it must live as long as they do.
+    _node: r2r::Node,
     publishers: HashMap<String, r2r::PublisherUntyped>,
     clock: Option<r2r::PublisherUntyped>,
 }
@@ -71,7 +72,7 @@ impl RosDestination {
         } else {
             None
         };
-        Ok(Self { node, publishers, clock })
+        Ok(Self { _node: node, publishers, clock })
     }
 
     /// Waits until every advertised topic has a subscriber, at most `timeout`; returns the
@@ -80,8 +81,10 @@ impl RosDestination {
     /// sent in that gap is lost (seen in the interop tests). So it waits [`MATCH_SETTLE`] more.
     pub fn wait_for_subscribers(&mut self, timeout: Duration, stop: &AtomicBool) -> Vec<String> {
         let deadline = Instant::now() + timeout;
+        // Discovery runs on DDS's own threads; a node with only publishers has nothing to spin
+        // (rcl refuses an empty wait set).
         loop {
-            self.node.spin_once(Duration::from_millis(20));
+            std::thread::sleep(Duration::from_millis(20));
             let missing: Vec<String> = self
                 .publishers
                 .iter()
@@ -91,7 +94,7 @@ impl RosDestination {
             if missing.is_empty() {
                 let settle = Instant::now() + MATCH_SETTLE;
                 while Instant::now() < settle && !stop.load(Ordering::Relaxed) {
-                    self.node.spin_once(Duration::from_millis(20));
+                    std::thread::sleep(Duration::from_millis(20));
                 }
                 return missing;
             }

@@ -95,3 +95,19 @@ def test_undecodable_messages_are_counted_and_the_node_goes_on(peer, tmp_path):
 
 def strip_ansi(text):
     return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def test_remaps_and_namespace_from_ros_args_apply_to_every_port(peer):
+    node = start("node", "fusion", "--ros-args", "-r", "__ns:=/vehicle", "-r", "/perception/objects:=objects",
+                 "-r", "/sensing/lidar/points:=/lidar_front/points")
+    try:
+        # A relative target resolves in the node's namespace, as rcl does.
+        wait_for(lambda: peer.node.count_publishers("/vehicle/objects") == 1, 60, "/vehicle/objects")
+        wait_for(lambda: peer.node.count_subscribers("/lidar_front/points") == 1, 30, "/lidar_front/points")
+        assert peer.node.count_subscribers("/sensing/lidar/points") == 0
+        assert peer.node.count_publishers("/perception/objects") == 0
+        # Absolute names not remapped stay where they are, whatever the namespace.
+        assert peer.node.count_subscribers("/sensing/camera/front/image_raw") == 1
+    finally:
+        code, err = stop(node)
+    assert code == 0, err
