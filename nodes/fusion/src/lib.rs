@@ -45,6 +45,7 @@ pub mod node;
 pub mod params;
 mod ports;
 pub mod stats;
+pub mod tracking;
 
 pub use edgefusion_node::ParamsError;
 pub use error::{ConvertError, FusionError, ModelError};

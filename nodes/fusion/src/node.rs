@@ -6,8 +6,9 @@ use crate::error::{ConvertError, FusionError, ModelError};
 use crate::model::{Detection, Detections, FusionModel};
 use crate::params::FusionParams;
 use crate::stats::{Counter, FusionStats, Stage, StageLatency};
+use crate::tracking::TrackingStage;
 use edgefusion_msgs::builtin_interfaces::Time;
-use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray};
+use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray, V2xObjectArray};
 use edgefusion_msgs::geometry_msgs::{Covariance, Point, Vector3};
 use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2};
 use edgefusion_msgs::std_msgs::Header;
@@ -28,6 +29,8 @@ pub struct FusionNode {
     image: Option<Arc<Image>>,
     stats: FusionStats,
     latency: StageLatency,
+    /// None when the tracking parameters were refused (logged once; detections still flow).
+    tracking: Option<TrackingStage>,
 }
 
 impl FusionNode {
@@ -62,6 +65,13 @@ impl FusionNode {
                  arrays (model/export builds the model)"
             );
         }
+        let tracking = match TrackingStage::new(&params.tracking) {
+            Ok(stage) => Some(stage),
+            Err(e) => {
+                tracing::error!("fusion: tracking disabled: {e}");
+                None
+            }
+        };
         Self {
             params,
             model,
@@ -70,6 +80,7 @@ impl FusionNode {
             image: None,
             stats: FusionStats::default(),
             latency: StageLatency::default(),
+            tracking,
         }
     }
 
@@ -87,6 +98,27 @@ impl FusionNode {
 
     pub fn latency(&self) -> &StageLatency {
         &self.latency
+    }
+
+    /// The tracker and late fusion, if running.
+    pub fn tracking(&self) -> Option<&TrackingStage> {
+        self.tracking.as_ref()
+    }
+
+    /// `/v2x/objects`: kept (the latest) for the late fusion of the next frames.
+    pub fn on_v2x_objects(&mut self, objects: &V2xObjectArray) {
+        if let Some(tracking) = self.tracking.as_mut() {
+            tracking.on_v2x_objects(objects.clone());
+        }
+    }
+
+    /// The tracked objects, fused with V2X, for one frame of [`FusionNode::on_cloud`]'s
+    /// detections; `None` without tracking or when the frame was refused (counted).
+    pub fn track(&mut self, detections: &DetectedObjectArray) -> Option<DetectedObjectArray> {
+        let start = Instant::now();
+        let fused = self.tracking.as_mut()?.on_detections(detections);
+        self.latency.record(Stage::Tracking, start.elapsed());
+        fused
     }
 
     pub fn transforms(&self) -> &TransformBuffer {

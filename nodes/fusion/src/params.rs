@@ -16,6 +16,7 @@
 
 use crate::model::ModelOptions;
 use edgefusion_node::{Params, ParamsError};
+use edgefusion_tracker::TrackingParams;
 use std::path::{Path, PathBuf};
 
 /// Typed parameters of the fusion node.
@@ -37,6 +38,8 @@ pub struct FusionParams {
     pub max_image_age_ms: f64,
     /// Model runs on synthetic inputs at start-up (at least one always validates the module).
     pub warmup_runs: usize,
+    /// The tracker and the late fusion with V2X (`tracker.*`, `late_fusion.*`).
+    pub tracking: TrackingParams,
 }
 
 impl Default for FusionParams {
@@ -49,6 +52,7 @@ impl Default for FusionParams {
             output_frame: "base_link".to_string(),
             max_image_age_ms: 100.0,
             warmup_runs: 1,
+            tracking: TrackingParams::default(),
         }
     }
 }
@@ -83,6 +87,7 @@ impl FusionParams {
             output_frame: r.string("output_frame", &d.output_frame)?,
             max_image_age_ms: r.f64_in("max_image_age_ms", d.max_image_age_ms, 0.0..=f64::MAX)?,
             warmup_runs: count("warmup_runs", d.warmup_runs)? as usize,
+            tracking: TrackingParams::read(&r)?,
         };
         p.check(&|name| r.origin(name))?;
         r.finish();

@@ -5,7 +5,7 @@
 use crate::node::FusionNode;
 use crate::stats::{Counter, Stage};
 use edgefusion_msgs::builtin_interfaces::Time;
-use edgefusion_msgs::edgefusion::DetectedObjectArray;
+use edgefusion_msgs::edgefusion::{DetectedObjectArray, V2xObjectArray};
 use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2};
 use edgefusion_msgs::tf2_msgs::TFMessage;
@@ -16,7 +16,9 @@ const TF_STATIC: usize = 0;
 const CAMERA_INFO: usize = 1;
 const IMAGE: usize = 2;
 const CLOUD: usize = 3;
+const V2X_OBJECTS: usize = 4;
 const OBJECTS: usize = 0;
+const TRACKED_OBJECTS: usize = 1;
 
 /// Counters that count work, not problems.
 const NOT_PROBLEMS: [Counter; 7] = [
@@ -42,8 +44,12 @@ impl NodeCore for FusionNode {
                 Port::of::<CameraInfo>(topics::CAMERA_INFO),
                 Port::of::<Image>(topics::CAMERA_IMAGE),
                 Port::of::<PointCloud2>(topics::LIDAR_POINTS),
+                Port::of::<V2xObjectArray>(topics::V2X_OBJECTS),
             ],
-            outputs: vec![Port::of::<DetectedObjectArray>(topics::PERCEPTION_OBJECTS)],
+            outputs: vec![
+                Port::of::<DetectedObjectArray>(topics::PERCEPTION_OBJECTS),
+                Port::of::<DetectedObjectArray>(topics::TRACKED_OBJECTS),
+            ],
         }
     }
 
@@ -61,9 +67,13 @@ impl NodeCore for FusionNode {
             }),
             CLOUD => downcast::<PointCloud2>(message).map(|cloud| {
                 if let Ok(Some(objects)) = self.on_cloud(&cloud) {
+                    if let Some(tracked) = self.track(&objects) {
+                        out.publish(TRACKED_OBJECTS, tracked);
+                    }
                     out.publish(OBJECTS, objects);
                 }
             }),
+            V2X_OBJECTS => downcast::<V2xObjectArray>(message).map(|m| self.on_v2x_objects(&m)),
             _ => None,
         };
         if delivered.is_none() {
@@ -83,10 +93,17 @@ impl NodeCore for FusionNode {
             };
             Some((stage.name().to_string(), summary))
         });
-        NodeReport {
+        let mut report = NodeReport {
             counters: counters.collect(),
             problems: problems.map(|(c, n)| (c.name().to_string(), n)).collect(),
             latency: latency.collect(),
+        };
+        for (name, (n, problem)) in self.tracking().map(|t| t.counters()).unwrap_or_default() {
+            if problem {
+                report.problems.insert(name.clone(), n);
+            }
+            report.counters.insert(name, n);
         }
+        report
     }
 }

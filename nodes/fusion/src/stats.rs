@@ -137,10 +137,13 @@ pub enum Stage {
     Lift,
     /// The whole `on_cloud`, conversion to output message included.
     Total,
+    /// Tracker update and late fusion with V2X, per frame (`FusionNode::track`).
+    Tracking,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 4] = [Self::Conversion, Self::Detect2d, Self::Lift, Self::Total];
+    pub const ALL: [Stage; 5] =
+        [Self::Conversion, Self::Detect2d, Self::Lift, Self::Total, Self::Tracking];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -148,6 +151,7 @@ impl Stage {
             Self::Detect2d => "detect_2d",
             Self::Lift => "lift",
             Self::Total => "total",
+            Self::Tracking => "tracking",
         }
     }
 }
@@ -155,13 +159,13 @@ impl Stage {
 /// Latency histograms per [`Stage`], in microseconds (1 µs .. 1 h, 3 significant digits).
 #[derive(Debug, Clone)]
 pub struct StageLatency {
-    histograms: [Histogram<u64>; 4],
+    histograms: [Histogram<u64>; 5],
 }
 
 impl Default for StageLatency {
     fn default() -> Self {
         let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
-        Self { histograms: [h(), h(), h(), h()] }
+        Self { histograms: [h(), h(), h(), h(), h()] }
     }
 }
 

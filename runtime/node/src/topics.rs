@@ -13,6 +13,8 @@ pub const OCCUPANCY_GRID: &str = "/perception/occupancy_grid";
 pub const V2X_PACKETS: &str = "/v2x/packets";
 pub const V2X_OBJECTS: &str = "/v2x/objects";
 pub const PERCEPTION_OBJECTS: &str = "/perception/objects";
+/// The fusion node's tracks, fused with V2X: the object list a planner uses.
+pub const TRACKED_OBJECTS: &str = "/perception/tracked_objects";
 pub const GROUND_TRUTH: &str = "/perception/ground_truth";
 pub const SCENE: &str = "/perception/scene";
 pub const TRAJECTORY: &str = "/planning/trajectory";
