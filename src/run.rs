@@ -77,12 +77,12 @@ pub fn run(nodes: Vec<StackNode>, options: &RunOptions, stop: &AtomicBool) -> Re
     let names: Vec<String> = nodes.iter().map(|node| node.name.clone()).collect();
     let running = nodes
         .into_iter()
-        .map(|node| RunningNode::start(&bus, node.core, &*node.topic))
+        .map(|node| RunningNode::start(&bus, node.core, &node.name, &*node.topic))
         .collect::<Result<Vec<_>, _>>()?;
     let recorder = match &options.record {
         Some((path, writer_options)) => {
             let mut topics: Vec<String> = reader.topics().iter().map(|t| t.name.clone()).collect();
-            for output in &outputs {
+            for output in outputs.iter().chain([&crate::topics::DIAGNOSTICS.to_string()]) {
                 if !topics.contains(output) {
                     topics.push(output.clone());
                 }
@@ -160,6 +160,7 @@ mod tests {
     use edgefusion_bag::ReadOptions;
     use edgefusion_fusion::{FusionNode, FusionParams};
     use edgefusion_msgs::builtin_interfaces::Time;
+    use edgefusion_msgs::diagnostic_msgs::DiagnosticArray;
     use edgefusion_msgs::edgefusion::DetectedObjectArray;
     use edgefusion_msgs::Message;
     use std::sync::atomic::AtomicBool;
@@ -208,5 +209,17 @@ mod tests {
             })
             .collect();
         assert_eq!(times, stamps.map(|ns| (ns, ns)));
+        // The node's last status on /diagnostics has its counters.
+        let read = ReadOptions {
+            topics: Some(vec![crate::topics::DIAGNOSTICS.into()]),
+            ..Default::default()
+        };
+        let last = reader.messages(read).last().unwrap().unwrap();
+        let status = &DiagnosticArray::decode(&last.data).unwrap().status[0];
+        assert_eq!(status.name, "fusion");
+        assert!(
+            status.values.iter().any(|v| v.key == "clouds_received" && v.value == "3"),
+            "{status:?}"
+        );
     }
 }

@@ -111,3 +111,18 @@ def test_remaps_and_namespace_from_ros_args_apply_to_every_port(peer):
     finally:
         code, err = stop(node)
     assert code == 0, err
+
+
+def test_every_node_reports_on_diagnostics(peer):
+    from diagnostic_msgs.msg import DiagnosticArray
+
+    statuses = []
+    peer.node.create_subscription(DiagnosticArray, "/diagnostics", lambda m: statuses.extend(m.status), 10)
+    node = start("node", "fusion", "--ros-args", "-r", "__node:=diagnosed")
+    try:
+        wait_for(lambda: any(s.name == "/diagnosed" for s in statuses), 60, "a status of /diagnosed")
+    finally:
+        code, err = stop(node)
+    assert code == 0, err
+    status = next(s for s in statuses if s.name == "/diagnosed")
+    assert status.level == b"\x00" and status.message == "ok", status  # byte: rclpy's type for it

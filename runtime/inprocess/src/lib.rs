@@ -8,10 +8,12 @@
 //! seen in that order, whatever order the queues are read in: replay is deterministic.
 
 use crossbeam_channel::Select;
-use edgefusion_bus::{AnyPublisher, AnySubscription, Bus, BusError, Qos};
+use edgefusion_bus::{AnyPublisher, AnySubscription, Bus, BusError, Publisher, Qos};
 use edgefusion_msgs::builtin_interfaces::Time;
+use edgefusion_msgs::diagnostic_msgs::DiagnosticArray;
 use edgefusion_msgs::registry;
-use edgefusion_node::topics::{QosProfile, Reliability};
+use edgefusion_node::diagnostics::{self, Diagnostics};
+use edgefusion_node::topics::{self, QosProfile, Reliability};
 use edgefusion_node::{NodeCore, Outbox};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -61,6 +63,7 @@ pub struct Finished {
 struct Ports {
     inputs: Vec<(String, AnySubscription)>,
     outputs: Vec<(String, AnyPublisher)>,
+    diagnostics: Publisher<DiagnosticArray>,
 }
 
 impl RunningNode {
@@ -70,9 +73,10 @@ impl RunningNode {
     pub fn start(
         bus: &Bus,
         core: Box<dyn NodeCore>,
+        name: &str,
         topic_name: &dyn Fn(&str) -> String,
     ) -> Result<Self, StartError> {
-        let name = core.name().to_string();
+        let name = name.to_string();
         let interface = core.interface();
         let bus_error = |source| StartError::Bus { node: name.clone(), source };
         let mut inputs = Vec::new();
@@ -94,12 +98,15 @@ impl RunningNode {
                 bus.publisher_any(&topic, entry.type_id, entry.type_name).map_err(bus_error)?;
             outputs.push((topic, publisher));
         }
+        let diagnostics =
+            bus.publisher::<DiagnosticArray>(topics::DIAGNOSTICS).map_err(bus_error)?;
         let inputs_done = Arc::new(AtomicBool::new(false));
         let done = Arc::clone(&inputs_done);
-        let ports = Ports { inputs, outputs };
+        let ports = Ports { inputs, outputs, diagnostics };
+        let thread_name = name.clone();
         let thread = std::thread::Builder::new()
             .name(name.clone())
-            .spawn(move || node_loop(core, ports, &done))
+            .spawn(move || node_loop(core, &thread_name, ports, &done))
             .map_err(|source| StartError::Thread { node: name.clone(), source })?;
         Ok(Self { name, thread, inputs_done })
     }
@@ -112,7 +119,14 @@ impl RunningNode {
     }
 }
 
-fn node_loop(mut core: Box<dyn NodeCore>, ports: Ports, inputs_done: &AtomicBool) -> Finished {
+fn node_loop(
+    mut core: Box<dyn NodeCore>,
+    name: &str,
+    ports: Ports,
+    inputs_done: &AtomicBool,
+) -> Finished {
+    let mut diagnostics = Diagnostics::default();
+    let mut next_status = Instant::now() + diagnostics::PERIOD;
     let mut select = Select::new();
     for (_, subscription) in &ports.inputs {
         select.recv(subscription.receiver());
@@ -159,7 +173,15 @@ fn node_loop(mut core: Box<dyn NodeCore>, ports: Ports, inputs_done: &AtomicBool
             }
         }
         let all_closed = !ports.inputs.is_empty() && closed == ports.inputs.len();
-        if all_closed || (!had_input && inputs_done.load(Ordering::Relaxed)) {
+        let finished = all_closed || (!had_input && inputs_done.load(Ordering::Relaxed));
+        // Every PERIOD, and a last status when the node stops.
+        if finished || Instant::now() >= next_status {
+            let stamp = now(clock);
+            let array = diagnostics.array(name, &core.report(), Time::from_nanos(stamp));
+            let _ = ports.diagnostics.publish_at(array, stamp);
+            next_status = Instant::now() + diagnostics::PERIOD;
+        }
+        if finished {
             break;
         }
     }

@@ -4,6 +4,7 @@
 //! runtime (`edgefusion-ros2`) both run nodes through this crate and nothing else.
 
 mod core;
+pub mod diagnostics;
 pub mod params;
 pub mod topics;
 

@@ -17,9 +17,11 @@
 use crate::qos;
 use anyhow::{bail, Context as _, Result};
 use edgefusion_msgs::builtin_interfaces::Time;
+use edgefusion_msgs::diagnostic_msgs::DiagnosticArray;
 use edgefusion_msgs::registry::{self, AnyMessage, TypeEntry};
 use edgefusion_msgs::rosgraph_msgs::Clock;
 use edgefusion_msgs::Message;
+use edgefusion_node::diagnostics::{self, Diagnostics};
 use edgefusion_node::{topics, NodeCore, NodeReport, Outbox, ParamValue, Params};
 use futures::executor::LocalPool;
 use futures::task::LocalSpawnExt;
@@ -120,6 +122,14 @@ pub fn run_node(
     tracing::info!("{name}: running on ROS 2 ({} inputs, {} outputs)", inputs.len(), outputs.len());
 
     let mut clock = NodeClock::new(&mut node, &params)?;
+    let diagnostics_qos = qos::to_r2r(&topics::QosProfile::for_topic(topics::DIAGNOSTICS));
+    let diagnostics_publisher = node.create_publisher_untyped(
+        topics::DIAGNOSTICS,
+        DiagnosticArray::TYPE_NAME,
+        diagnostics_qos,
+    )?;
+    let mut diagnostics = Diagnostics::default();
+    let mut next_status = Instant::now() + diagnostics::PERIOD;
     let started = Instant::now();
     let mut discovery_checked = false;
     let tick_period = core.tick_period();
@@ -157,6 +167,15 @@ pub fn run_node(
                 core.on_tick(now(), &mut out);
                 publish(&mut out, &outputs);
                 next_tick = Some(due + period);
+            }
+        }
+        if Instant::now() >= next_status {
+            next_status = Instant::now() + diagnostics::PERIOD;
+            let array = diagnostics.array(&name, &core.report(), now());
+            if let Err(e) = array.encode().map_err(anyhow::Error::from).and_then(|bytes| {
+                diagnostics_publisher.publish_raw(&bytes).map_err(anyhow::Error::from)
+            }) {
+                tracing::warn!("{name}: publishing {}: {e:#}", topics::DIAGNOSTICS);
             }
         }
         if !discovery_checked && started.elapsed() > DISCOVERY_GRACE {
