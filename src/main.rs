@@ -29,11 +29,32 @@ enum Command {
     /// Run one node as a ROS 2 node: `edgefusion node fusion [--ros-args ...]` (the node
     /// executables `edgefusion_fusion` etc. are this binary under another name)
     Node(NodeArgs),
+    /// V2X tools
+    #[command(subcommand)]
+    V2x(V2xCommand),
     /// List the nodes this build can run (name and ROS 2 executable)
     Nodes {
         /// Only the executable names, one per line (for the colcon package's install step)
         #[arg(long)]
         executables: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum V2xCommand {
+    /// Print the decoded message(s) of a raw V2X frame or UPER file (every BSM of a
+    /// concatenated file), as an OBU sends them
+    Decode {
+        file: PathBuf,
+        /// The file is hex text (whitespace and 0x prefixes allowed)
+        #[arg(long)]
+        hex: bool,
+        /// What the bytes are: gn, btp, cam, cpm, denm or bsm (default: guessed)
+        #[arg(long)]
+        kind: Option<String>,
+        /// One JSON document instead of text
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -440,6 +461,26 @@ fn run(cli: Cli) -> Result<()> {
             eprintln!("converted {} frames into {}", report.frames, output.display());
         }
         Command::Run(args) => run_stack(args)?,
+        Command::V2x(V2xCommand::Decode { file, hex, kind, json }) => {
+            use edgefusion_v2x::{decode::Input, inspect};
+            let kind = match kind {
+                Some(name) => Some(Input::from_name(&name).with_context(|| {
+                    format!("--kind {name}: expected gn, btp, cam, cpm, denm or bsm")
+                })?),
+                None => None,
+            };
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+            let report = inspect::decode_file(&bytes, &inspect::DecodeOptions { hex, kind })
+                .with_context(|| format!("decoding {}", file.display()))?;
+            let text = if json {
+                serde_json::to_string_pretty(&report)? + "\n"
+            } else {
+                inspect::render_text(&report)
+            };
+            // Not print!: a closed pipe (`| head`) is an error to report, not a panic.
+            std::io::Write::write_all(&mut std::io::stdout().lock(), text.as_bytes())?;
+        }
         Command::Nodes { executables } => {
             for kind in edgefusion::nodes::NODES {
                 if executables {

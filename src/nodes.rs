@@ -5,6 +5,7 @@ use anyhow::Result;
 use edgefusion_fusion::{FusionNode, FusionParams};
 use edgefusion_lidar::{LidarNode, LidarParams};
 use edgefusion_node::{NodeCore, Params};
+use edgefusion_v2x::{V2xNodeCore, V2xParams};
 
 /// A node the stack can run.
 pub struct NodeKind {
@@ -22,6 +23,13 @@ pub const NODES: &[NodeKind] = &[
         executable: "edgefusion_lidar",
         build: |params, node| {
             Ok(Box::new(LidarNode::new(LidarParams::from_params(params, node)?)?))
+        },
+    },
+    NodeKind {
+        name: "v2x",
+        executable: "edgefusion_v2x",
+        build: |params, node| {
+            Ok(Box::new(V2xNodeCore::new(V2xParams::from_params(params, node)?)?))
         },
     },
     NodeKind {

@@ -123,3 +123,24 @@ fn bad_arguments_are_refused_with_the_reason() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("--rate"), "{}", stderr(&out));
 }
+
+#[test]
+fn v2x_decode_prints_every_bsm_of_a_concatenated_file() {
+    let Some(dir) = edgefusion_testdata::fixture("v2x/asn1_codec") else { return };
+    let file = dir.join("j2735.MessageFrame.128.bsms.uper");
+    let out = edgefusion(&["v2x", "decode", file.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let messages = report["messages"].as_array().unwrap();
+    // index.json of the fixture lists 128 frames.
+    assert_eq!(messages.len(), 128);
+    let text = edgefusion(&["v2x", "decode", file.to_str().unwrap()]);
+    let text = String::from_utf8(text.stdout).unwrap();
+    assert!(text.starts_with("16000 bytes read as bsm: 128 message(s)\n"), "{text}");
+    // The first BSM's fields as the fixture's XER states them (id BEA10000, msgCnt 88).
+    assert!(text.contains("#0 @0 BSM id BEA10000 msgCnt 88 secMark 59299"), "{text}");
+
+    let out = edgefusion(&["v2x", "decode", file.to_str().unwrap(), "--kind", "xml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("--kind xml: expected gn, btp, cam, cpm, denm or bsm"));
+}

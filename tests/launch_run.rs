@@ -90,3 +90,26 @@ fn an_unknown_element_or_node_is_named_with_its_line() {
         "{message}"
     );
 }
+
+#[test]
+fn the_vehicle_launch_file_runs_every_node_in_process() {
+    let Some(frame) = edgefusion_testdata::fixture("kitti/000008") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let bag = convert(&frame, dir.path(), "frame");
+    let launch = concat!(env!("CARGO_MANIFEST_DIR"), "/launch/vehicle.launch.xml");
+    // No model here (the fusion node then publishes empty arrays): the launch plumbing is what
+    // is tested; tests/eval.rs runs the model.
+    let out = edgefusion(&["run", "--bag", path(&bag), "--launch", launch, "model_path:="]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let summary = stderr(&out);
+    for line in [
+        "/lidar: published      1 on /perception/occupancy_grid",
+        "/lidar: published      1 on /sensing/lidar/no_ground/points",
+        "/fusion: published      1 on /perception/objects",
+        "/lidar: errors: none",
+        "/v2x: errors: none",
+    ] {
+        assert!(summary.contains(line), "{line}\n{summary}");
+    }
+    assert!(summary.contains("/v2x: published"), "{summary}");
+}

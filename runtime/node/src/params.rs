@@ -75,6 +75,8 @@ pub enum ParamsError {
     WrongType { origin: String, name: String, expected: &'static str, found: String },
     #[error("parameter '{name}' ({origin}) = {value} is out of range ({allowed})")]
     OutOfRange { origin: String, name: String, value: String, allowed: String },
+    #[error("parameter '{name}' is required: {why}")]
+    Missing { name: String, why: String },
 }
 
 /// The parameters of one node.
