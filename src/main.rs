@@ -6,6 +6,7 @@ use edgefusion::{bag_echo, bag_info, convert, eval, replay, run as stack};
 use edgefusion_bag::{BagReader, BagWriter, Compression, StorageId, WriterOptions};
 use edgefusion_bus::Bus;
 use edgefusion_fusion::{FusionNode, FusionParams};
+use edgefusion_node::NodeParams;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

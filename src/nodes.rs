@@ -4,7 +4,7 @@
 use anyhow::Result;
 use edgefusion_fusion::{FusionNode, FusionParams};
 use edgefusion_lidar::{LidarNode, LidarParams};
-use edgefusion_node::{NodeCore, Params};
+use edgefusion_node::{NodeCore, NodeParams, Params};
 use edgefusion_v2x::{V2xNodeCore, V2xParams};
 
 /// A node the stack can run.

@@ -2,7 +2,7 @@
 //! (docs/MODEL.md), run through LibTorch with `tch`.
 //!
 //! # API
-//! - [`FusionParams`]: typed parameters, [`FusionParams::from_yaml_file`]`(path, "fusion")` reads
+//! - [`FusionParams`]: typed parameters (`edgefusion_node::NodeParams`): `from_yaml_file(path, "fusion")` reads
 //!   a ROS 2 parameters file (`fusion:` or `/**:` → `ros__parameters:`), [`ParamsError`] names
 //!   the parameter and the file.
 //! - [`FusionNode`]: the transport-free core. [`FusionNode::new`]`(params)` loads the model
@@ -11,7 +11,8 @@
 //!   [`FusionNode::on_image`]`(Arc<Image>)`, and [`FusionNode::on_cloud`]`(&PointCloud2) ->
 //!   Result<Option<DetectedObjectArray>, FusionError>` (lidar drives the output). Every rejected
 //!   input is a [`FusionError`] and a [`Counter`] in [`FusionNode::stats`]; per-stage latency in
-//!   [`FusionNode::latency`] ([`Stage`]).
+//!   [`FusionNode::latency`] ([`Stage`]). [`FusionNode::track`] runs the tracker and the late
+//!   fusion with V2X ([`tracking`]) over a frame's detections.
 //! - [`FusionModel`]: [`FusionModel::load`]`(path, &ModelOptions)` checks `contract()`, reads
 //!   `info()` and validates the outputs on synthetic inputs; [`FusionModel::run`] (`forward`),
 //!   [`FusionModel::detect_2d`] and [`FusionModel::lift`] take tensors made by [`convert`]:
@@ -19,6 +20,7 @@
 //!
 //! ```no_run
 //! use edgefusion_fusion::{FusionNode, FusionParams};
+//! use edgefusion_node::NodeParams;
 //! let params = FusionParams::from_yaml_file("calib/params/fusion.yaml", FusionNode::NAME)?;
 //! let mut node = FusionNode::new(params)?;
 //! # let (info, tf, image, cloud) = (Default::default(), Default::default(), Default::default(), Default::default());

@@ -15,9 +15,9 @@
 //! values win; unknown names are logged and ignored.
 
 use crate::model::ModelOptions;
-use edgefusion_node::{Params, ParamsError};
+use edgefusion_node::{NodeParams, Params, ParamsError};
 use edgefusion_tracker::TrackingParams;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Typed parameters of the fusion node.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,23 +57,9 @@ impl Default for FusionParams {
     }
 }
 
-impl FusionParams {
-    /// Reads the `ros__parameters` of `node_name` (and `/**`) from a YAML file.
-    pub fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
-        Self::from_params(&params, node_name)
-    }
-
-    /// As [`Self::from_yaml_file`]; `origin` names the text in errors.
-    pub fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_str(text, &format!("/{node_name}"), origin)?;
-        Self::from_params(&params, node_name)
-    }
-
+impl NodeParams for FusionParams {
     /// The node's parameters from whatever set them (files, `-p`, a launch file, rcl).
-    pub fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
+    fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
         let d = Self::default();
         let r = params.reader(node_name);
         let count = |name, default: usize| r.int_in(name, default as i64, 0..=i64::MAX);
@@ -93,7 +79,9 @@ impl FusionParams {
         r.finish();
         Ok(p)
     }
+}
 
+impl FusionParams {
     /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
         self.check(&|_| origin.to_string())

@@ -14,8 +14,7 @@
 //! calib/params/lidar.yaml documents every parameter.
 
 pub use edgefusion_node::ParamsError;
-use edgefusion_node::{ParamReader, Params};
-use std::path::Path;
+use edgefusion_node::{NodeParams, ParamReader, Params};
 
 /// An axis-aligned box in the output frame (metres).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -118,30 +117,18 @@ impl Default for LidarParams {
     }
 }
 
-impl LidarParams {
-    /// Reads the `ros__parameters` of `node_name` (and `/**`) from a YAML file.
-    pub fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
-        Self::from_params(&params, node_name)
-    }
-
-    /// As [`Self::from_yaml_file`]; `origin` names the text in errors.
-    pub fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_str(text, &format!("/{node_name}"), origin)?;
-        Self::from_params(&params, node_name)
-    }
-
+impl NodeParams for LidarParams {
     /// The node's parameters from whatever set them (files, `-p`, a launch file, rcl); names
     /// it does not know are logged.
-    pub fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
+    fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
         let r = params.reader(node_name);
         let p = Self::read(&r)?;
         r.finish();
         Ok(p)
     }
+}
 
+impl LidarParams {
     /// Reads and checks every lidar parameter through `r`, unset ones at their defaults.
     pub fn read(r: &ParamReader) -> Result<Self, ParamsError> {
         let d = Self::default();

@@ -8,6 +8,7 @@ use edgefusion_lidar::grid::{cell_of, FREE, OCCUPIED, UNKNOWN};
 use edgefusion_lidar::{Counter, LidarNode, LidarOutput, LidarParams};
 use edgefusion_msgs::edgefusion::DetectedObject;
 use edgefusion_msgs::sensor_msgs::{PointCloud2, PointCloudReader};
+use edgefusion_node::NodeParams;
 use nalgebra::{Isometry3, Point3};
 
 const LIDAR_HEIGHT: f32 = 1.73;

@@ -18,8 +18,7 @@
 //! unknown names under our prefixes are logged and ignored.
 
 pub use edgefusion_node::ParamsError;
-use edgefusion_node::{ParamReader, Params};
-use std::path::Path;
+use edgefusion_node::{NodeParams, ParamReader, Params};
 
 /// Tracker parameters; the defaults suit a 10 Hz lidar-rate detector in `base_link`.
 #[derive(Debug, Clone, PartialEq)]
@@ -156,24 +155,10 @@ pub struct TrackingParams {
     pub late_fusion: LateFusionParams,
 }
 
-impl TrackingParams {
-    /// Reads `tracker.*` and `late_fusion.*` of `node_name` (and `/**`) from a YAML file.
-    pub fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
-        Self::from_params(&params, node_name)
-    }
-
-    /// As [`Self::from_yaml_file`]; `origin` names the text in errors.
-    pub fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_str(text, &format!("/{node_name}"), origin)?;
-        Self::from_params(&params, node_name)
-    }
-
+impl NodeParams for TrackingParams {
     /// `tracker.*` and `late_fusion.*` of a node's parameters (`node_name` for logs); unknown
     /// names under these prefixes are logged, the node's other parameters are left alone.
-    pub fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
+    fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
         // Only our names, so that the unknown-name check sees no other component's.
         let mut ours = Params::new();
         for (name, param) in params.iter().filter(|(name, _)| Self::is_ours(name)) {
@@ -184,7 +169,9 @@ impl TrackingParams {
         r.finish();
         Ok(p)
     }
+}
 
+impl TrackingParams {
     /// Whether `name` is under one of this crate's prefixes, `tracker.` and `late_fusion.`.
     pub fn is_ours(name: &str) -> bool {
         name.starts_with("tracker.") || name.starts_with("late_fusion.")

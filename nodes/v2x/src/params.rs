@@ -22,9 +22,8 @@
 
 use crate::decode::Input;
 use crate::geo::Geodetic;
-use edgefusion_node::Params;
 pub use edgefusion_node::ParamsError;
-use std::path::Path;
+use edgefusion_node::{NodeParams, Params};
 
 /// Typed parameters of the V2X node.
 #[derive(Debug, Clone, PartialEq)]
@@ -76,23 +75,9 @@ impl Default for V2xParams {
 }
 
 /// A parameters file that cannot be used; each names the file and the parameter.
-impl V2xParams {
-    /// Reads the `ros__parameters` of `node_name` (and `/**`) from a YAML file.
-    pub fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
-        Self::from_params(&params, node_name)
-    }
-
-    /// As [`Self::from_yaml_file`]; `origin` names the text in errors.
-    pub fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
-        let mut params = Params::new();
-        params.load_str(text, &format!("/{node_name}"), origin)?;
-        Self::from_params(&params, node_name)
-    }
-
+impl NodeParams for V2xParams {
     /// The node's parameters from whatever set them (files, `-p`, a launch file, rcl).
-    pub fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
+    fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError> {
         let d = Self::default();
         let r = params.reader(node_name);
         let udp_payload = r.string("udp_payload", "gn")?;
@@ -122,7 +107,9 @@ impl V2xParams {
         r.finish();
         Ok(p)
     }
+}
 
+impl V2xParams {
     /// Checks ranges of parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
         self.check(&|_| origin.to_string())

@@ -9,4 +9,4 @@ pub mod params;
 pub mod topics;
 
 pub use crate::core::{downcast, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary};
-pub use params::{ParamReader, ParamValue, Params, ParamsError};
+pub use params::{NodeParams, ParamReader, ParamValue, Params, ParamsError};

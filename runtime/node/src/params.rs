@@ -266,6 +266,27 @@ fn sequence(items: &[Value]) -> Option<ParamValue> {
     None
 }
 
+/// A node's typed parameters, built from [`Params`]. Reading them from a parameters file is the
+/// same for every node: the sections for `/node_name`, then [`NodeParams::from_params`].
+pub trait NodeParams: Sized {
+    /// The node's parameters from whatever set them (files, `-p`, a launch file, rcl).
+    fn from_params(params: &Params, node_name: &str) -> Result<Self, ParamsError>;
+
+    /// Reads the `ros__parameters` of `node_name` (and `/**`) from a YAML file.
+    fn from_yaml_file(path: impl AsRef<Path>, node_name: &str) -> Result<Self, ParamsError> {
+        let mut params = Params::new();
+        params.load_file(path.as_ref(), &format!("/{node_name}"))?;
+        Self::from_params(&params, node_name)
+    }
+
+    /// As [`NodeParams::from_yaml_file`]; `origin` names the text in errors.
+    fn from_yaml_str(text: &str, node_name: &str, origin: &str) -> Result<Self, ParamsError> {
+        let mut params = Params::new();
+        params.load_str(text, &format!("/{node_name}"), origin)?;
+        Self::from_params(&params, node_name)
+    }
+}
+
 /// Typed reads of one node's parameters. Each read marks the name as known; [`Self::finish`]
 /// warns about the names the node never asked for (a typo in a params file shows up in the log).
 pub struct ParamReader<'a> {
