@@ -126,3 +126,14 @@ def test_every_node_reports_on_diagnostics(peer):
     assert code == 0, err
     status = next(s for s in statuses if s.name == "/diagnosed")
     assert status.level == b"\x00" and status.message == "ok", status  # byte: rclpy's type for it
+
+
+def test_a_node_without_peers_keeps_running_and_says_so_once(rclpy_context):
+    node = start("node", "fusion", "--ros-args", "-r", "__node:=lonely", "-r", "__ns:=/nobody_here")
+    time.sleep(8)  # past the node's 5 s discovery grace
+    assert node.poll() is None, "the node stopped without peers"
+    code, err = stop(node)
+    assert code == 0, err
+    text = strip_ansi(err)
+    said = "/nobody_here/lonely: no publisher of /sensing/lidar/points discovered yet; still waiting"
+    assert text.count(said) == 1, text
