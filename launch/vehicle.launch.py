@@ -31,6 +31,9 @@ def generate_launch_description():
             'image_topic', default_value='/sensing/camera/front/image_raw',
             description='sensor_msgs/Image input'),
         DeclareLaunchArgument(
+            'compressed_image_topic', default_value='/sensing/camera/front/image_raw/compressed',
+            description='sensor_msgs/CompressedImage input (JPEG, PNG)'),
+        DeclareLaunchArgument(
             'camera_info_topic', default_value='/sensing/camera/front/camera_info',
             description='sensor_msgs/CameraInfo input'),
         DeclareLaunchArgument(
@@ -40,9 +43,23 @@ def generate_launch_description():
             SetRemap(src='/sensing/lidar/points', dst=LaunchConfiguration('lidar_topic')),
             SetRemap(src='/sensing/camera/front/image_raw',
                      dst=LaunchConfiguration('image_topic')),
+            SetRemap(src='/sensing/camera/front/image_raw/compressed',
+                     dst=LaunchConfiguration('compressed_image_topic')),
             SetRemap(src='/sensing/camera/front/camera_info',
                      dst=LaunchConfiguration('camera_info_topic')),
             SetRemap(src='/localization/odometry', dst=LaunchConfiguration('odometry_topic')),
+            Node(
+                package='edgefusion',
+                executable='edgefusion_camera',
+                name='camera',
+                namespace=LaunchConfiguration('namespace'),
+                output='screen',
+                parameters=[
+                    PathJoinSubstitution(
+                        [FindPackageShare('edgefusion'), 'calib', 'params', 'camera.yaml']),
+                    {'use_sim_time': LaunchConfiguration('use_sim_time')},
+                ],
+            ),
             Node(
                 package='edgefusion',
                 executable='edgefusion_lidar',

@@ -5,8 +5,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use edgefusion::{bag_echo, bag_info, convert, eval, replay, run as stack};
 use edgefusion_bag::{BagReader, BagWriter, Compression, StorageId, WriterOptions};
 use edgefusion_bus::Bus;
-use edgefusion_fusion::{FusionNode, FusionParams};
-use edgefusion_node::NodeParams;
+use edgefusion_fusion::FusionNode;
+use edgefusion_node::{ParamValue, Params};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -71,7 +71,7 @@ struct RunArgs {
     #[arg(long)]
     bag: PathBuf,
     /// Run the nodes of this ROS 2 launch file (names, namespaces, parameters, remaps) in
-    /// process instead of the fusion node alone
+    /// process instead of every node under its own name
     #[arg(long, value_name = "FILE.launch.xml", conflicts_with_all = ["model", "params"])]
     launch: Option<PathBuf>,
     /// Launch arguments NAME:=VALUE, as `ros2 launch` takes them (with --launch)
@@ -80,10 +80,11 @@ struct RunArgs {
     /// TorchScript fusion module (overrides model_path of --params)
     #[arg(long, value_name = "M.pt")]
     model: Option<PathBuf>,
-    /// ROS 2 parameters file with the node's parameters (`fusion: ros__parameters: ...`)
+    /// ROS 2 parameters file (`fusion: ros__parameters: ...`); repeat for several, later
+    /// files win, as with `--params-file`
     #[arg(long, value_name = "FILE")]
-    params: Option<PathBuf>,
-    /// Record the bag's topics and /perception/objects into a new bag
+    params: Vec<PathBuf>,
+    /// Record the bag's topics and the nodes' outputs into a new bag
     #[arg(long, value_name = "OUT")]
     record: Option<PathBuf>,
     /// Storage of the recording
@@ -537,7 +538,7 @@ fn run_stack(args: RunArgs) -> Result<()> {
                 edgefusion::launch_plan::nodes_from_launch_file(file, &args.launch_args)?;
             launched.into_iter().map(stack::StackNode::from).collect()
         }
-        None => vec![stack::StackNode::plain(Box::new(fusion_node(&args)?))],
+        None => default_stack(&args)?,
     };
     let options = stack::RunOptions {
         bag: args.bag,
@@ -550,24 +551,36 @@ fn run_stack(args: RunArgs) -> Result<()> {
     Ok(())
 }
 
-/// The fusion node of `run` without a launch file: --params and --model.
-fn fusion_node(args: &RunArgs) -> Result<FusionNode> {
-    let mut params = match &args.params {
-        Some(path) => FusionParams::from_yaml_file(path, FusionNode::NAME)?,
-        None => FusionParams::default(),
-    };
+/// `run` without a launch file: every node of this build under its own name and on the
+/// stack's topics, with its section of the --params files (defaults otherwise); --model sets
+/// the fusion node's model_path.
+fn default_stack(args: &RunArgs) -> Result<Vec<stack::StackNode>> {
     if let Some(model) = &args.model {
         // Named on the command line, a missing model is an error, not a degraded run.
         if !model.is_file() {
             bail!("model file {} does not exist", model.display());
         }
-        params.model_path = Some(model.clone());
     }
     // Before loading the model: a wrong bag path should not wait for it.
     if !args.bag.exists() {
         bail!("bag {} does not exist", args.bag.display());
     }
-    Ok(FusionNode::new(params)?)
+    edgefusion::nodes::NODES
+        .iter()
+        .map(|kind| {
+            let mut params = Params::new();
+            for file in &args.params {
+                params.load_file(file, kind.name)?;
+            }
+            if let (Some(model), true) = (&args.model, kind.name == FusionNode::NAME) {
+                let value = ParamValue::String(model.display().to_string());
+                params.set("model_path", value, "--model");
+            }
+            let core =
+                (kind.build)(&params, kind.name).with_context(|| format!("node {}", kind.name))?;
+            Ok(stack::StackNode::plain(core))
+        })
+        .collect()
 }
 
 /// `bag record --ros2` options, as the command line gives them.

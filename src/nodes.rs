@@ -2,6 +2,7 @@
 //! embedded `run`, ROS 2 executables) and launch files resolve a node from.
 
 use anyhow::Result;
+use edgefusion_camera::{CameraNode, CameraParams};
 use edgefusion_fusion::{FusionNode, FusionParams};
 use edgefusion_lidar::{LidarNode, LidarParams};
 use edgefusion_node::{NodeCore, NodeParams, Params};
@@ -18,6 +19,13 @@ pub struct NodeKind {
 }
 
 pub const NODES: &[NodeKind] = &[
+    NodeKind {
+        name: CameraNode::NAME,
+        executable: "edgefusion_camera",
+        build: |params, node| {
+            Ok(Box::new(CameraNode::new(CameraParams::from_params(params, node)?)?))
+        },
+    },
     NodeKind {
         name: LidarNode::NAME,
         executable: "edgefusion_lidar",

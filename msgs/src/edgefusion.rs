@@ -22,6 +22,7 @@ impl V2xPacket {
     pub const ENCODING_UPER_CAM: u8 = 2;
     pub const ENCODING_UPER_CPM: u8 = 3;
     pub const ENCODING_UPER_BSM: u8 = 4;
+    pub const ENCODING_UPER_DENM: u8 = 5;
 }
 
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]

@@ -124,21 +124,20 @@ fn truth_frame(reader: &BagReader) -> Result<String> {
     Ok(frame)
 }
 
-/// One frame as the node would get it live: camera_info, image, then the cloud that triggers
-/// the output (`repeat` times); the objects of the first run. A frame the node produced
-/// nothing for (rejected input, no cloud) has no objects, so its labels count as missed.
+/// One frame through the node's model step: camera_info, then the image with its cloud (the
+/// pairing is the bag's; no waiting), `repeat` times for latency; the objects of the first run.
+/// A frame the node produced nothing for (rejected input, no cloud) has no objects, so its
+/// labels count as missed.
 fn run_frame(node: &mut FusionNode, frame: &Frame, repeat: usize) -> Vec<DetectedObject> {
     // Rejections are counted by reason in the node's stats (and logged there).
     if let Some(info) = &frame.camera_info {
         let _ = node.on_camera_info(info);
     }
-    if let Some(image) = &frame.image {
-        let _ = node.on_image(Arc::new(image.clone()));
-    }
     let Some(cloud) = &frame.cloud else { return Vec::new() };
-    let objects = node.on_cloud(cloud).ok().flatten().map(|o| o.objects).unwrap_or_default();
+    let image = frame.image.as_ref();
+    let objects = node.detect(Some(cloud), image).map(|o| o.objects).unwrap_or_default();
     for _ in 1..repeat {
-        let _ = node.on_cloud(cloud);
+        let _ = node.detect(Some(cloud), image);
     }
     objects
 }

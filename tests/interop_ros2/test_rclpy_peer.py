@@ -139,6 +139,8 @@ def test_the_fusion_nodes_objects_reach_rclpy_equal_to_edgefusions_recording(pee
     need(model.is_file(), f"no exported model at {model} (model/export)")
     received = []
     peer.node.create_subscription(DetectedObjectArray, "/perception/objects", received.append, 10)
+    # The fusion node takes the camera node's rectified image (rgb8 passes through unchanged).
+    camera = start("node", "camera")
     node = start("node", "fusion", "--ros-args", "-p", f"model_path:={model}", "-r", "__node:=fusion_under_test")
     recording = tmp_path / "objects"
     recorder = start("bag", "record", "--ros2", "-o", recording, "/perception/objects", "--max-messages", 3,
@@ -155,6 +157,7 @@ def test_the_fusion_nodes_objects_reach_rclpy_equal_to_edgefusions_recording(pee
     finally:
         node_code, node_err = stop(node)
         stop(recorder)
+        stop(camera)
     assert node_code == 0, node_err
     for objects in received:
         cars = [o for o in objects.objects if o.classification == DetectedObject.CLASS_CAR and o.has_image_box]

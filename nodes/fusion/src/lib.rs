@@ -41,17 +41,20 @@
 
 pub mod convert;
 pub mod covariance;
+pub mod ego;
 pub mod error;
 pub mod model;
 pub mod node;
 pub mod params;
 mod ports;
+pub mod scene;
 pub mod stats;
+pub mod sync;
 pub mod tracking;
 
 pub use edgefusion_node::ParamsError;
 pub use error::{ConvertError, FusionError, ModelError};
 pub use model::{Detection, Detections, Detections2d, FusionModel, Lifted, ModelOptions, CONTRACT};
-pub use node::FusionNode;
+pub use node::{FusionNode, Output};
 pub use params::FusionParams;
 pub use stats::{Counter, FusionStats, Stage, StageLatency};

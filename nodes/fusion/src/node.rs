@@ -2,14 +2,18 @@
 
 use crate::convert::{self, CloudTensor, Projection};
 use crate::covariance;
+use crate::ego::EgoPoses;
 use crate::error::{ConvertError, FusionError, ModelError};
 use crate::model::{Detection, Detections, FusionModel};
 use crate::params::FusionParams;
+use crate::scene::{Assembled, Detected, SceneAssembler};
 use crate::stats::{Counter, FusionStats, Stage, StageLatency};
+use crate::sync::{CameraLidarSync, Frame, SyncEvent};
 use crate::tracking::TrackingStage;
 use edgefusion_msgs::builtin_interfaces::Time;
-use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray, V2xObjectArray};
+use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray, Scene, V2xObjectArray};
 use edgefusion_msgs::geometry_msgs::{Covariance, Point, Vector3};
+use edgefusion_msgs::nav_msgs::{OccupancyGrid, Odometry};
 use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2};
 use edgefusion_msgs::std_msgs::Header;
 use edgefusion_msgs::tf2_msgs::TFMessage;
@@ -18,19 +22,43 @@ use nalgebra::{Isometry3, Point3, Vector3 as NVector3};
 use std::sync::Arc;
 use std::time::Instant;
 
-/// Camera + lidar fusion with the TorchScript model. Lidar drives the output: each cloud is
-/// paired with the newest image (if its stamp is within `max_image_age_ms`), and each
-/// [`FusionNode::on_cloud`] yields the objects seen.
+/// Camera + lidar fusion with the TorchScript model, then tracking and the scene.
+///
+/// Per input the node returns what it publishes ([`Output`]). Clouds and images are paired by
+/// [`CameraLidarSync`] (lidar as the main sensor; either goes on alone when the other is
+/// missing); each frame runs the model ([`FusionNode::detect`]) and its detections go out on
+/// `/perception/objects` at once. The frame then waits ([`SceneAssembler`]) for the lidar
+/// node's grid and clusters of its cloud, and the tracker (carried by the ego motion from
+/// odometry), the late fusion with V2X and the scene follow.
 pub struct FusionNode {
     params: FusionParams,
     model: Option<Arc<FusionModel>>,
     tf: TransformBuffer,
     camera_info: Option<CameraInfo>,
-    image: Option<Arc<Image>>,
+    sync: CameraLidarSync,
+    scene: SceneAssembler,
+    ego: EgoPoses,
+    /// odom_from_base at the previous tracked frame, for the ego motion between frames.
+    last_ego_pose: Option<Isometry3<f64>>,
+    /// The lidar's frame as the clouds name it (camera-only frames lift boxes there).
+    lidar_frame: String,
+    /// Which sensor is missing now, so that an outage is logged once, not per frame.
+    missing: Option<Counter>,
     stats: FusionStats,
     latency: StageLatency,
     /// None when the tracking parameters were refused (logged once; detections still flow).
     tracking: Option<TrackingStage>,
+}
+
+/// What the node publishes.
+#[derive(Debug, Clone)]
+pub enum Output {
+    /// `/perception/objects`: one frame's detections.
+    Objects(DetectedObjectArray),
+    /// `/perception/tracked_objects`: the tracks fused with V2X.
+    Tracked(DetectedObjectArray),
+    /// `/perception/scene`.
+    Scene(Box<Scene>),
 }
 
 impl FusionNode {
@@ -73,11 +101,16 @@ impl FusionNode {
             }
         };
         Self {
+            sync: CameraLidarSync::new(params.sync),
+            scene: SceneAssembler::new(params.lidar_wait_ns),
+            ego: EgoPoses::new(&params.output_frame, params.odometry_max_gap_ns),
+            last_ego_pose: None,
+            lidar_frame: params.lidar_frame.clone(),
+            missing: None,
             params,
             model,
             tf: TransformBuffer::new(),
             camera_info: None,
-            image: None,
             stats: FusionStats::default(),
             latency: StageLatency::default(),
             tracking,
@@ -105,6 +138,10 @@ impl FusionNode {
         self.tracking.as_ref()
     }
 
+    pub fn transforms(&self) -> &TransformBuffer {
+        &self.tf
+    }
+
     /// `/v2x/objects`: kept (the latest) for the late fusion of the next frames.
     pub fn on_v2x_objects(&mut self, objects: &V2xObjectArray) {
         if let Some(tracking) = self.tracking.as_mut() {
@@ -112,20 +149,16 @@ impl FusionNode {
         }
     }
 
-    /// The tracked objects, fused with V2X, for one frame of [`FusionNode::on_cloud`]'s
-    /// detections; `None` without tracking or when the frame was refused (counted).
-    pub fn track(&mut self, detections: &DetectedObjectArray) -> Option<DetectedObjectArray> {
-        let start = Instant::now();
-        let fused = self.tracking.as_mut()?.on_detections(detections);
-        self.latency.record(Stage::Tracking, start.elapsed());
-        fused
+    /// `/localization/odometry`: the ego motion between frames, and the scene's ego state.
+    pub fn on_odometry(&mut self, odometry: &Odometry) {
+        self.stats.increment(Counter::OdometryReceived);
+        if let Err(e) = self.ego.on_odometry(odometry) {
+            self.stats.increment(Counter::BadOdometry);
+            tracing::warn!("{}: {e}", Counter::BadOdometry.name());
+        }
     }
 
-    pub fn transforms(&self) -> &TransformBuffer {
-        &self.tf
-    }
-
-    /// `/sensing/camera/front/camera_info`: kept (the latest) for image size and P.
+    /// `/sensing/camera/front/image_rect/camera_info`: kept (the latest) for size and P.
     pub fn on_camera_info(&mut self, info: &CameraInfo) -> Result<(), FusionError> {
         self.stats.increment(Counter::CameraInfosReceived);
         if !info.p.iter().all(|v| v.is_finite()) {
@@ -147,40 +180,198 @@ impl FusionNode {
         }
     }
 
-    /// `/sensing/camera/front/image_raw`: checked (encoding, layout, size against camera_info
-    /// when known) and kept, without copying, for the next clouds. A rejected image leaves the
-    /// previous one in place (it ages out by `max_image_age_ms`).
-    pub fn on_image(&mut self, image: Arc<Image>) -> Result<(), FusionError> {
+    /// `/sensing/camera/front/image_rect`: checked (encoding, layout, size against camera_info
+    /// when known), then paired with clouds, without copying. Returns what the frames it
+    /// completes publish.
+    pub fn on_image(&mut self, image: Arc<Image>, now: Time) -> Result<Vec<Output>, FusionError> {
         let _entered =
             tracing::debug_span!("fusion_image", stamp = %stamp_text(image.header.stamp)).entered();
         self.stats.increment(Counter::ImagesReceived);
         if let Err(e) = convert::image_tensor(&image, self.camera_info.as_ref()) {
             return Err(self.reject(e.into()));
         }
-        self.image = Some(image);
-        Ok(())
+        let frames = self.sync.on_image(image);
+        Ok(self.run_frames(frames, now))
     }
 
-    /// `/sensing/lidar/points`: the objects seen at this cloud, in `output_frame`, stamped with
-    /// the newest sensor stamp used. Without model, camera_info or a recent image, an empty
-    /// array (and a counter says why). `Ok(None)` is reserved for the approximate-time
-    /// synchronisation of a later issue (a cloud held back to wait for its image); today every
-    /// accepted cloud yields `Some`.
+    /// `/sensing/lidar/points`: checked, then paired with an image. Returns what the frames it
+    /// completes publish (none while the cloud waits for its image).
     pub fn on_cloud(
         &mut self,
-        cloud: &PointCloud2,
-    ) -> Result<Option<DetectedObjectArray>, FusionError> {
+        cloud: Arc<PointCloud2>,
+        now: Time,
+    ) -> Result<Vec<Output>, FusionError> {
         let _entered =
-            tracing::info_span!("fusion_cloud", stamp = %stamp_text(cloud.header.stamp)).entered();
-        let start = Instant::now();
+            tracing::debug_span!("fusion_cloud", stamp = %stamp_text(cloud.header.stamp)).entered();
         self.stats.increment(Counter::CloudsReceived);
-        let result = self.process(cloud, start);
-        match result {
+        if let Err(e) = convert::cloud_tensor(&cloud) {
+            return Err(self.reject(e.into()));
+        }
+        self.lidar_frame.clone_from(&cloud.header.frame_id);
+        let frames = self.sync.on_cloud(cloud, now);
+        Ok(self.run_frames(frames, now))
+    }
+
+    /// `/perception/occupancy_grid` from the lidar node: the free space of its cloud's frame.
+    pub fn on_occupancy_grid(&mut self, grid: Arc<OccupancyGrid>) -> Vec<Output> {
+        if grid.header.frame_id != self.params.output_frame {
+            self.stats.increment(Counter::GridWrongFrame);
+            tracing::warn!(
+                "{}: grid in '{}', the scene is in '{}' (lidar node output_frame)",
+                Counter::GridWrongFrame.name(),
+                grid.header.frame_id,
+                self.params.output_frame
+            );
+            return Vec::new();
+        }
+        let assembled = self.scene.on_grid(grid);
+        self.finish_frames(assembled)
+    }
+
+    /// `/perception/lidar/objects` from the lidar node: its clusters of the cloud's frame.
+    pub fn on_lidar_objects(&mut self, objects: Arc<DetectedObjectArray>) -> Vec<Output> {
+        let assembled = self.scene.on_lidar_objects(objects);
+        self.finish_frames(assembled)
+    }
+
+    /// Node time passes: frames that waited long enough for a sensor go on.
+    pub fn on_tick(&mut self, now: Time) -> Vec<Output> {
+        let frames = self.sync.on_tick(now);
+        let mut out = self.run_frames(frames, now);
+        let assembled = self.scene.on_tick(now);
+        out.extend(self.finish_frames(assembled));
+        out
+    }
+
+    /// The inputs ended: every waiting cloud and frame goes on with what it has.
+    pub fn on_end(&mut self, now: Time) -> Vec<Output> {
+        let frames = self.sync.flush();
+        let mut out = self.run_frames(frames, now);
+        let assembled = self.scene.flush();
+        out.extend(self.finish_frames(assembled));
+        out
+    }
+
+    /// Paired frames through the model, then the scene assembly.
+    fn run_frames(&mut self, frames: Vec<Frame>, now: Time) -> Vec<Output> {
+        for event in self.sync.take_events() {
+            let counter = match event {
+                SyncEvent::TimeJumpedBack => Counter::TimeJumpedBack,
+                SyncEvent::CloudQueueFull => Counter::SyncQueueFull,
+            };
+            self.stats.increment(counter);
+            tracing::warn!("{}: camera/lidar pairing restarted or hurried", counter.name());
+        }
+        let mut out = Vec::new();
+        let started = Instant::now();
+        for frame in frames {
+            self.note_missing_sensor(&frame);
+            let detections = match self.detect(frame.cloud.as_deref(), frame.image.as_deref()) {
+                Ok(detections) => {
+                    out.push(Output::Objects(detections.clone()));
+                    detections
+                }
+                // Counted and logged; the frame still moves the tracker and the scene on.
+                Err(_) => DetectedObjectArray {
+                    header: Header::new(frame.stamp(), &self.params.output_frame),
+                    objects: Vec::new(),
+                },
+            };
+            // The wait for the lidar node starts now, after the model: node time advanced by
+            // the time the model took, as the runtimes advance it between inputs.
+            let after_model =
+                Time::from_nanos(now.as_nanos() + started.elapsed().as_nanos() as i64);
+            let assembled = self.scene.on_detected(Detected { frame, detections }, after_model);
+            out.extend(self.finish_frames(assembled));
+        }
+        out
+    }
+
+    /// Counts frames a sensor is missing from, and logs when an outage starts and ends.
+    fn note_missing_sensor(&mut self, frame: &Frame) {
+        let missing = match (&frame.cloud, &frame.image) {
+            (Some(_), None) => Some(Counter::CameraMissing),
+            (None, Some(_)) => Some(Counter::LidarMissing),
+            _ => None,
+        };
+        if let Some(counter) = missing {
+            self.stats.increment(counter);
+        }
+        if missing != self.missing {
+            match missing {
+                Some(Counter::CameraMissing) => tracing::warn!(
+                    "camera_missing: no image within sync.max_interval_ms of the cloud at {}: \
+                     lidar (+V2X) only",
+                    stamp_text(frame.stamp())
+                ),
+                Some(_) => tracing::warn!(
+                    "lidar_missing: no cloud for sync.lidar_timeout_ms before the image at {}: \
+                     camera (+V2X) only",
+                    stamp_text(frame.stamp())
+                ),
+                None => tracing::info!("camera and lidar paired again"),
+            }
+            self.missing = missing;
+        }
+    }
+
+    /// Assembled frames through the tracker (moved by the ego motion) and into the scene.
+    fn finish_frames(&mut self, assembled: Vec<Assembled>) -> Vec<Output> {
+        let mut out = Vec::new();
+        for frame in assembled {
+            let stamp = frame.detected.detections.header.stamp;
+            let start = Instant::now();
+            let ego_pose = self.ego.pose_at(stamp);
+            if ego_pose.is_none() && self.ego.has_odometry() {
+                self.stats.increment(Counter::NoOdometry);
+                tracing::debug!("no odometry within scene.odometry_max_gap_ms of the frame");
+            }
+            let tracked = self.tracking.as_mut().and_then(|tracking| {
+                let moved =
+                    ego_pose.zip(self.last_ego_pose).map(|(now, before)| now.inverse() * before);
+                if let Some(new_from_old) = moved {
+                    tracking.move_frame(&new_from_old);
+                }
+                let lidar_objects =
+                    frame.lidar_objects.as_deref().filter(|_| self.params.use_lidar_objects);
+                tracking.on_detections(&frame.detected.detections, lidar_objects)
+            });
+            self.last_ego_pose = ego_pose;
+            self.latency.record(Stage::Tracking, start.elapsed());
+            let objects = tracked.as_ref().unwrap_or(&frame.detected.detections).objects.clone();
+            if let Some(tracked) = tracked {
+                out.push(Output::Tracked(tracked));
+            }
+            let scene = Scene {
+                header: Header::new(stamp, &self.params.output_frame),
+                objects,
+                free_space: frame.grid.as_deref().cloned().unwrap_or_default(),
+                ego: self.ego.odometry_at(stamp).unwrap_or_default(),
+            };
+            self.stats.increment(Counter::ScenesPublished);
+            out.push(Output::Scene(Box::new(scene)));
+        }
+        out
+    }
+
+    /// The model on one frame: the objects seen, in `output_frame`, stamped with the newest
+    /// sensor stamp used. Without model, camera_info or image, an empty array (a counter says
+    /// why). Without cloud, camera-only boxes (lifted by size priors in the lidar frame).
+    pub fn detect(
+        &mut self,
+        cloud: Option<&PointCloud2>,
+        image: Option<&Image>,
+    ) -> Result<DetectedObjectArray, FusionError> {
+        let frame_stamp = cloud.map(|c| c.header.stamp).max(image.map(|i| i.header.stamp));
+        let stamp = frame_stamp.unwrap_or_default();
+        let _entered = tracing::info_span!("fusion_frame", stamp = %stamp_text(stamp)).entered();
+        let start = Instant::now();
+        match self.process(cloud, image, start) {
             Ok(objects) => {
                 self.stats.increment(Counter::Outputs);
                 self.stats.add(Counter::ObjectsPublished, objects.objects.len() as u64);
                 self.latency.record(Stage::Total, start.elapsed());
-                Ok(Some(objects))
+                Ok(objects)
             }
             Err(e) => Err(self.reject(e)),
         }
@@ -188,43 +379,45 @@ impl FusionNode {
 
     fn process(
         &mut self,
-        cloud: &PointCloud2,
+        cloud: Option<&PointCloud2>,
+        image: Option<&Image>,
         start: Instant,
     ) -> Result<DetectedObjectArray, FusionError> {
-        let points = convert::cloud_tensor(cloud)?;
-        let cloud_stamp = cloud.header.stamp;
-        let empty = |stamp: Time, frame: &str| DetectedObjectArray {
-            header: Header::new(stamp, frame),
+        let points = match cloud {
+            Some(cloud) => convert::cloud_tensor(cloud)?,
+            None => convert::empty_cloud(),
+        };
+        let stamp = cloud.map(|c| c.header.stamp).max(image.map(|i| i.header.stamp));
+        let empty = DetectedObjectArray {
+            header: Header::new(stamp.unwrap_or_default(), &self.params.output_frame),
             objects: Vec::new(),
         };
         let Some(model) = self.model.clone() else {
             self.stats.increment(Counter::NoModel);
-            return Ok(empty(cloud_stamp, &self.params.output_frame));
+            return Ok(empty);
+        };
+        let Some(image) = image else {
+            // Lidar only (counted as camera_missing by the caller).
+            return Ok(empty);
         };
         let Some(info) = self.camera_info.as_ref() else {
             self.degrade(Counter::NoCameraInfo, "no camera_info yet");
-            return Ok(empty(cloud_stamp, &self.params.output_frame));
+            return Ok(empty);
         };
-        let Some(image) = self.image.clone() else {
-            self.degrade(Counter::NoImage, "no image yet");
-            return Ok(empty(cloud_stamp, &self.params.output_frame));
-        };
-        let age_ms = (cloud_stamp.as_nanos() - image.header.stamp.as_nanos()).abs() as f64 / 1e6;
-        if age_ms > self.params.max_image_age_ms {
-            self.degrade(Counter::StaleImage, &format!("newest image is {age_ms:.1} ms away"));
-            return Ok(empty(cloud_stamp, &self.params.output_frame));
-        }
-        let image_tensor = convert::image_tensor(&image, Some(info))?;
+        let image_tensor = convert::image_tensor(image, Some(info))?;
         let camera_frame = if info.header.frame_id.is_empty() {
             &image.header.frame_id
         } else {
             &info.header.frame_id
         };
-        let lidar_frame = &cloud.header.frame_id;
-        let camera_from_lidar = self.tf.lookup(camera_frame, lidar_frame)?;
-        let output_from_lidar = self.tf.lookup(&self.params.output_frame, lidar_frame)?;
-        let projection = convert::lidar_to_image(info, &camera_from_lidar, lidar_frame)?;
-        let points = self.usable_points(points, &projection, lidar_frame)?;
+        let lidar_frame = cloud.map_or(&self.lidar_frame, |c| &c.header.frame_id).clone();
+        let camera_from_lidar = self.tf.lookup(camera_frame, &lidar_frame)?;
+        let output_from_lidar = self.tf.lookup(&self.params.output_frame, &lidar_frame)?;
+        let projection = convert::lidar_to_image(info, &camera_from_lidar, &lidar_frame)?;
+        let points = match cloud {
+            Some(_) => self.usable_points(points, &projection, &lidar_frame)?,
+            None => points,
+        };
         self.latency.record(Stage::Conversion, start.elapsed());
 
         let t = Instant::now();
@@ -240,13 +433,12 @@ impl FusionNode {
                 method: "forward",
                 message: format!("reading outputs: {e}"),
             })?;
-        let stamp = cloud_stamp.max(image.header.stamp);
         let objects = rows
             .iter()
             .filter(|d| d.score >= self.params.score_threshold)
             .map(|d| detected_object(d, &output_from_lidar))
             .collect();
-        Ok(DetectedObjectArray { header: Header::new(stamp, &self.params.output_frame), objects })
+        Ok(DetectedObjectArray { objects, ..empty })
     }
 
     /// The cloud as the model gets it: counts non-finite rows (the model ignores them), and

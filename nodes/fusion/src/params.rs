@@ -8,14 +8,27 @@
 //!     intra_op_threads: 2
 //!     score_threshold: 0.5
 //!     output_frame: base_link
-//!     max_image_age_ms: 100.0
 //!     warmup_runs: 1
+//!     lidar_frame: lidar_top
+//!     sync:               # camera/lidar pairing (crate::sync), milliseconds
+//!       queue_size: 10
+//!       max_interval_ms: 50.0
+//!       camera_offset_ms: 0.0
+//!       lidar_offset_ms: 0.0
+//!       camera_min_period_ms: 20.0
+//!       camera_wait_ms: 100.0
+//!       lidar_timeout_ms: 300.0
+//!     scene:              # /perception/scene assembly (crate::scene)
+//!       lidar_wait_ms: 100.0
+//!       use_lidar_objects: true
+//!       odometry_max_gap_ms: 200.0
 //! ```
 //! Files are read as ROS 2 reads them (`edgefusion_node::params`): sections in file order, later
 //! values win; unknown names are logged and ignored.
 
 use crate::model::ModelOptions;
-use edgefusion_node::{NodeParams, Params, ParamsError};
+use crate::sync::SyncParams;
+use edgefusion_node::{NodeParams, ParamReader, Params, ParamsError};
 use edgefusion_tracker::TrackingParams;
 use std::path::PathBuf;
 
@@ -34,10 +47,19 @@ pub struct FusionParams {
     pub score_threshold: f32,
     /// Frame of the published objects.
     pub output_frame: String,
-    /// The newest image is paired with a cloud only if their stamps differ by at most this.
-    pub max_image_age_ms: f64,
     /// Model runs on synthetic inputs at start-up (at least one always validates the module).
     pub warmup_runs: usize,
+    /// The lidar's frame, for camera-only frames before any cloud has named it (the model
+    /// lifts boxes in a z-up sensor frame).
+    pub lidar_frame: String,
+    /// Camera/lidar pairing (`sync.*`, milliseconds in the file).
+    pub sync: SyncParams,
+    /// A frame waits at most this long (ns) for the lidar node's grid and objects of its cloud.
+    pub lidar_wait_ns: i64,
+    /// Lidar clusters no camera detection covers join the tracker's input (class unknown).
+    pub use_lidar_objects: bool,
+    /// Ego poses farther than this (ns) from a frame's stamp are not used for it.
+    pub odometry_max_gap_ns: i64,
     /// The tracker and the late fusion with V2X (`tracker.*`, `late_fusion.*`).
     pub tracking: TrackingParams,
 }
@@ -50,8 +72,12 @@ impl Default for FusionParams {
             intra_op_threads: 2,
             score_threshold: 0.5,
             output_frame: "base_link".to_string(),
-            max_image_age_ms: 100.0,
             warmup_runs: 1,
+            lidar_frame: "lidar_top".to_string(),
+            sync: SyncParams::default(),
+            lidar_wait_ns: 100_000_000,
+            use_lidar_objects: true,
+            odometry_max_gap_ns: 200_000_000,
             tracking: TrackingParams::default(),
         }
     }
@@ -71,8 +97,16 @@ impl NodeParams for FusionParams {
             score_threshold: r.f64_in("score_threshold", d.score_threshold.into(), 0.0..=1.0)?
                 as f32,
             output_frame: r.string("output_frame", &d.output_frame)?,
-            max_image_age_ms: r.f64_in("max_image_age_ms", d.max_image_age_ms, 0.0..=f64::MAX)?,
             warmup_runs: count("warmup_runs", d.warmup_runs)? as usize,
+            lidar_frame: r.string("lidar_frame", &d.lidar_frame)?,
+            sync: read_sync(&r, &d.sync)?,
+            lidar_wait_ns: milliseconds(&r, "scene.lidar_wait_ms", d.lidar_wait_ns)?,
+            use_lidar_objects: r.bool("scene.use_lidar_objects", d.use_lidar_objects)?,
+            odometry_max_gap_ns: milliseconds(
+                &r,
+                "scene.odometry_max_gap_ms",
+                d.odometry_max_gap_ns,
+            )?,
             tracking: TrackingParams::read(&r)?,
         };
         p.check(&|name| r.origin(name))?;
@@ -112,9 +146,11 @@ impl FusionParams {
         if self.output_frame.trim().is_empty() {
             return Err(out_of_range("output_frame", "''".into(), "a frame name"));
         }
-        if !(self.max_image_age_ms.is_finite() && self.max_image_age_ms >= 0.0) {
-            let age = self.max_image_age_ms.to_string();
-            return Err(out_of_range("max_image_age_ms", age, ">= 0"));
+        if self.lidar_frame.trim().is_empty() {
+            return Err(out_of_range("lidar_frame", "''".into(), "a frame name"));
+        }
+        if self.sync.queue_size == 0 {
+            return Err(out_of_range("sync.queue_size", "0".into(), ">= 1"));
         }
         Ok(())
     }
@@ -127,6 +163,30 @@ impl FusionParams {
             warmup_runs: self.warmup_runs,
         }
     }
+}
+
+/// A duration parameter given in milliseconds (>= 0, at most a day), as nanoseconds.
+fn milliseconds(r: &ParamReader, name: &str, default_ns: i64) -> Result<i64, ParamsError> {
+    let ms = r.f64_in(name, default_ns as f64 / 1e6, 0.0..=86_400_000.0)?;
+    Ok((ms * 1e6).round() as i64)
+}
+
+/// A signed offset in milliseconds (at most a minute either way), as nanoseconds.
+fn offset(r: &ParamReader, name: &str, default_ns: i64) -> Result<i64, ParamsError> {
+    let ms = r.f64_in(name, default_ns as f64 / 1e6, -60_000.0..=60_000.0)?;
+    Ok((ms * 1e6).round() as i64)
+}
+
+fn read_sync(r: &ParamReader, d: &SyncParams) -> Result<SyncParams, ParamsError> {
+    Ok(SyncParams {
+        queue_size: r.int_in("sync.queue_size", d.queue_size as i64, 1..=1000)? as usize,
+        max_interval_ns: milliseconds(r, "sync.max_interval_ms", d.max_interval_ns)?,
+        camera_offset_ns: offset(r, "sync.camera_offset_ms", d.camera_offset_ns)?,
+        lidar_offset_ns: offset(r, "sync.lidar_offset_ms", d.lidar_offset_ns)?,
+        camera_min_period_ns: milliseconds(r, "sync.camera_min_period_ms", d.camera_min_period_ns)?,
+        camera_wait_ns: milliseconds(r, "sync.camera_wait_ms", d.camera_wait_ns)?,
+        lidar_timeout_ns: milliseconds(r, "sync.lidar_timeout_ms", d.lidar_timeout_ns)?,
+    })
 }
 
 #[cfg(test)]
@@ -142,13 +202,16 @@ mod tests {
         let p = parse(
             "/**:\n  ros__parameters:\n    score_threshold: 0.3\n    use_sim_time: true\n    \
              device: cuda\nfusion:\n  ros__parameters:\n    score_threshold: 0.7\n    \
-             model_path: m.pt\n    intra_op_threads: 4\n    max_image_age_ms: 50\n",
+             model_path: m.pt\n    intra_op_threads: 4\n    sync:\n      max_interval_ms: 30\n      \
+             camera_offset_ms: -12.5\n",
         )
         .unwrap();
         assert_eq!(p.score_threshold, 0.7);
         assert_eq!(p.device, "cuda");
         assert_eq!(p.model_path, Some(PathBuf::from("m.pt")));
-        assert_eq!((p.intra_op_threads, p.max_image_age_ms), (4, 50.0));
+        assert_eq!(p.intra_op_threads, 4);
+        assert_eq!((p.sync.max_interval_ns, p.sync.camera_offset_ns), (30_000_000, -12_500_000));
+        assert_eq!(p.sync.camera_wait_ns, SyncParams::default().camera_wait_ns);
         assert_eq!((p.output_frame.as_str(), p.warmup_runs), ("base_link", 1));
     }
 
@@ -178,8 +241,14 @@ mod tests {
         assert!(matches!(&e, ParamsError::OutOfRange { name, .. } if name == "warmup_runs"));
         let e = parse("fusion:\n  ros__parameters:\n    device: tpu\n").unwrap_err();
         assert!(matches!(&e, ParamsError::OutOfRange { name, .. } if name == "device"));
-        let e = parse("fusion:\n  ros__parameters:\n    max_image_age_ms: -5\n").unwrap_err();
-        assert!(matches!(&e, ParamsError::OutOfRange { name, .. } if name == "max_image_age_ms"));
+        let e = parse("fusion:\n  ros__parameters:\n    sync:\n      camera_wait_ms: -5\n")
+            .unwrap_err();
+        assert!(
+            matches!(&e, ParamsError::OutOfRange { name, .. } if name == "sync.camera_wait_ms"),
+            "{e}"
+        );
+        let e = parse("fusion:\n  ros__parameters:\n    sync:\n      queue_size: 0\n").unwrap_err();
+        assert!(matches!(&e, ParamsError::OutOfRange { name, .. } if name == "sync.queue_size"));
         let e = parse("fusion:\n  ros__parameters: [1]\n").unwrap_err();
         assert!(matches!(e, ParamsError::Structure { .. }));
         let e = parse("fusion: [\n").unwrap_err();

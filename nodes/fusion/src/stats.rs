@@ -13,18 +13,26 @@ pub enum Counter {
     ImagesReceived,
     CameraInfosReceived,
     TfStaticReceived,
+    OdometryReceived,
     // Outputs.
     Outputs,
     ObjectsPublished,
+    ScenesPublished,
     // An empty array was published for the cloud because ...
     /// ... the node runs without the camera network (no model file).
     NoModel,
-    /// ... no image has arrived yet.
-    NoImage,
-    /// ... the latest image is further than max_image_age_ms from the cloud.
-    StaleImage,
+    /// ... no image paired with the cloud (sync.max_interval_ms): lidar (+V2X) only.
+    CameraMissing,
     /// ... no camera_info has arrived yet.
     NoCameraInfo,
+    /// Camera-only frames: no cloud for sync.lidar_timeout_ms.
+    LidarMissing,
+    /// Frames tracked without ego motion: odometry arrived once, but not near this frame.
+    NoOdometry,
+    /// A stamp went back in time (bag restarted): the pairing started over.
+    TimeJumpedBack,
+    /// The pairing's wait queue overflowed: its oldest cloud went on without waiting.
+    SyncQueueFull,
     // Output published, but worth knowing.
     /// Clouds with zero points (boxes are camera-only).
     EmptyCloud,
@@ -38,6 +46,9 @@ pub enum Counter {
     ImageSizeMismatch,
     BadCloud,
     BadCameraInfo,
+    BadOdometry,
+    /// An occupancy grid in another frame than output_frame (not used in the scene).
+    GridWrongFrame,
     SingularProjection,
     BadTransform,
     TransformUnavailable,
@@ -47,17 +58,22 @@ pub enum Counter {
 }
 
 impl Counter {
-    pub const ALL: [Counter; 23] = [
+    pub const ALL: [Counter; 30] = [
         Self::CloudsReceived,
         Self::ImagesReceived,
         Self::CameraInfosReceived,
         Self::TfStaticReceived,
+        Self::OdometryReceived,
         Self::Outputs,
         Self::ObjectsPublished,
+        Self::ScenesPublished,
         Self::NoModel,
-        Self::NoImage,
-        Self::StaleImage,
+        Self::CameraMissing,
         Self::NoCameraInfo,
+        Self::LidarMissing,
+        Self::NoOdometry,
+        Self::TimeJumpedBack,
+        Self::SyncQueueFull,
         Self::EmptyCloud,
         Self::NonFinitePoints,
         Self::AllPointsBehindCamera,
@@ -66,6 +82,8 @@ impl Counter {
         Self::ImageSizeMismatch,
         Self::BadCloud,
         Self::BadCameraInfo,
+        Self::BadOdometry,
+        Self::GridWrongFrame,
         Self::SingularProjection,
         Self::BadTransform,
         Self::TransformUnavailable,
@@ -80,11 +98,16 @@ impl Counter {
             Self::ImagesReceived => "images_received",
             Self::CameraInfosReceived => "camera_infos_received",
             Self::TfStaticReceived => "tf_static_received",
+            Self::OdometryReceived => "odometry_received",
             Self::Outputs => "outputs",
             Self::ObjectsPublished => "objects_published",
+            Self::ScenesPublished => "scenes_published",
             Self::NoModel => "no_model",
-            Self::NoImage => "no_image",
-            Self::StaleImage => "stale_image",
+            Self::CameraMissing => "camera_missing",
+            Self::LidarMissing => "lidar_missing",
+            Self::NoOdometry => "no_odometry",
+            Self::TimeJumpedBack => "time_jumped_back",
+            Self::SyncQueueFull => "sync_queue_full",
             Self::NoCameraInfo => "no_camera_info",
             Self::EmptyCloud => "empty_cloud",
             Self::NonFinitePoints => "non_finite_points",
@@ -94,6 +117,8 @@ impl Counter {
             Self::ImageSizeMismatch => "image_size_mismatch",
             Self::BadCloud => "bad_cloud",
             Self::BadCameraInfo => "bad_camera_info",
+            Self::BadOdometry => "bad_odometry",
+            Self::GridWrongFrame => "grid_wrong_frame",
             Self::SingularProjection => "singular_projection",
             Self::BadTransform => "bad_transform",
             Self::TransformUnavailable => "transform_unavailable",
@@ -135,9 +160,9 @@ pub enum Stage {
     Conversion,
     Detect2d,
     Lift,
-    /// The whole `on_cloud`, conversion to output message included.
+    /// The whole model step of a frame (`FusionNode::detect`), output message included.
     Total,
-    /// Tracker update and late fusion with V2X, per frame (`FusionNode::track`).
+    /// Ego motion, tracker update, late fusion with V2X and the scene, per frame.
     Tracking,
 }
 

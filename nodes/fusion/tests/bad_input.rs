@@ -27,7 +27,7 @@ fn missing_module_file_is_an_error_for_the_runner_and_a_warning_for_the_node() {
     let mut node = FusionNode::new(params).expect("a missing model file is not fatal");
     assert!(node.model().is_none());
     let Some(frame) = common::kitti_000008() else { return };
-    let out = node.on_cloud(frame.cloud.as_ref().unwrap()).unwrap().unwrap();
+    let out = node.detect(frame.cloud.as_ref(), frame.image.as_ref()).unwrap();
     assert!(out.objects.is_empty());
     assert_eq!(out.header.frame_id, "base_link");
     assert_eq!(node.stats().get(Counter::NoModel), 1);
@@ -181,8 +181,8 @@ fn unknown_devices_are_refused_and_missing_cuda_falls_back_to_the_cpu() {
 
 fn good_frame_is_served(node: &mut FusionNode, frame: &KittiFrame, with_model: bool) {
     node.on_camera_info(frame.camera_info.as_ref().unwrap()).unwrap();
-    node.on_image(Arc::new(frame.image.clone().unwrap())).unwrap();
-    let out = node.on_cloud(frame.cloud.as_ref().unwrap()).unwrap().unwrap();
+    let image = Arc::new(frame.image.clone().unwrap());
+    let out = common::one_frame(&common::serve(node, image, frame_cloud(frame)));
     if with_model {
         let supported = out
             .objects
@@ -197,6 +197,10 @@ fn with_image(frame: &KittiFrame, change: impl FnOnce(&mut Image)) -> Arc<Image>
     let mut image = frame.image.clone().unwrap();
     change(&mut image);
     Arc::new(image)
+}
+
+fn frame_cloud(frame: &KittiFrame) -> Arc<PointCloud2> {
+    Arc::new(frame.cloud.clone().unwrap())
 }
 
 fn with_cloud(frame: &KittiFrame, change: impl FnOnce(&mut PointCloud2)) -> PointCloud2 {
@@ -218,7 +222,8 @@ fn get_x(cloud: &PointCloud2, point: usize) -> f32 {
 /// Image and cloud errors found before the model runs: they hold with or without a model.
 fn check_image_and_cloud_errors(node: &mut FusionNode, frame: &KittiFrame, with_model: bool) {
     let yuv = with_image(frame, |i| i.encoding = "yuv422".into());
-    let e = node.on_image(yuv).unwrap_err();
+    let now = frame.image.as_ref().unwrap().header.stamp;
+    let e = node.on_image(yuv, now).unwrap_err();
     assert!(
         matches!(&e, FusionError::Convert(ConvertError::UnsupportedEncoding { encoding }) if encoding == "yuv422"),
         "{e}"
@@ -232,7 +237,7 @@ fn check_image_and_cloud_errors(node: &mut FusionNode, frame: &KittiFrame, with_
         i.width = 1000;
         i.step = 3000;
     });
-    let e = node.on_image(cropped).unwrap_err();
+    let e = node.on_image(cropped, now).unwrap_err();
     assert!(
         matches!(
             e,
@@ -249,17 +254,17 @@ fn check_image_and_cloud_errors(node: &mut FusionNode, frame: &KittiFrame, with_
 
     let short = with_image(frame, |i| i.data.truncate(1000));
     assert!(matches!(
-        node.on_image(short),
+        node.on_image(short, now),
         Err(FusionError::Convert(ConvertError::ImageDataLength { .. }))
     ));
     assert_eq!(node.stats().get(Counter::BadImage), 1);
 
     let truncated = with_cloud(frame, |c| c.data.truncate(c.data.len() - 10));
-    let e = node.on_cloud(&truncated).unwrap_err();
+    let e = node.on_cloud(Arc::new(truncated), now).unwrap_err();
     assert!(e.to_string().contains("bytes"), "{e}");
     assert_eq!(node.stats().get(Counter::BadCloud), 1);
     let no_z = with_cloud(frame, |c| c.fields.retain(|f| f.name != "z"));
-    let e = node.on_cloud(&no_z).unwrap_err();
+    let e = node.on_cloud(Arc::new(no_z), now).unwrap_err();
     assert!(e.to_string().contains("'z'"), "{e}");
     assert_eq!(node.stats().get(Counter::BadCloud), 2);
     good_frame_is_served(node, frame, with_model);
@@ -280,11 +285,12 @@ fn bad_inputs_with_the_fp32_model() {
     let mut node = common::node(Some(model), &frame);
     check_image_and_cloud_errors(&mut node, &frame, true);
     let cloud = frame.cloud.as_ref().unwrap();
+    let image = frame.image.as_ref();
 
     // NaN rows are ignored (and counted); the rest of the cloud still supports the cars.
     let n = cloud.width as usize;
     let with_nans = with_cloud(&frame, |c| (0..n).step_by(10).for_each(|i| set_x(c, i, f32::NAN)));
-    let out = node.on_cloud(&with_nans).unwrap().unwrap();
+    let out = node.detect(Some(&with_nans), image).unwrap();
     assert_eq!(node.stats().get(Counter::NonFinitePoints), n.div_ceil(10) as u64);
     assert!(out.objects.iter().filter(|o| o.num_points > 0).count() >= 4);
 
@@ -294,7 +300,7 @@ fn bad_inputs_with_the_fp32_model() {
         c.row_step = 0;
         c.data.clear();
     });
-    let out = node.on_cloud(&empty).unwrap().unwrap();
+    let out = node.detect(Some(&empty), image).unwrap();
     assert_eq!(node.stats().get(Counter::EmptyCloud), 1);
     assert!(!out.objects.is_empty(), "the camera still sees the cars");
     assert!(out
@@ -304,7 +310,7 @@ fn bad_inputs_with_the_fp32_model() {
 
     // All points behind the camera (x mirrored): an empty lift, a warning and a counter.
     let behind = with_cloud(&frame, |c| (0..n).for_each(|i| set_x(c, i, -get_x(cloud, i).abs())));
-    let out = node.on_cloud(&behind).unwrap().unwrap();
+    let out = node.detect(Some(&behind), image).unwrap();
     assert_eq!(node.stats().get(Counter::AllPointsBehindCamera), 1);
     assert!(out.objects.iter().all(|o| o.num_points == 0));
     good_frame_is_served(&mut node, &frame, true);
@@ -313,7 +319,7 @@ fn bad_inputs_with_the_fp32_model() {
     let mut uncalibrated = frame.camera_info.clone().unwrap();
     uncalibrated.p = [0.0; 12];
     node.on_camera_info(&uncalibrated).unwrap();
-    let e = node.on_cloud(cloud).unwrap_err();
+    let e = node.detect(Some(cloud), image).unwrap_err();
     assert!(matches!(e, FusionError::Convert(ConvertError::SingularProjection { .. })), "{e}");
     assert_eq!(node.stats().get(Counter::SingularProjection), 1);
     let mut broken = frame.camera_info.clone().unwrap();
@@ -324,17 +330,32 @@ fn bad_inputs_with_the_fp32_model() {
 
     // A cloud in a frame the tf tree does not know.
     let elsewhere = with_cloud(&frame, |c| c.header.frame_id = "radar".into());
-    let e = node.on_cloud(&elsewhere).unwrap_err();
+    let e = node.detect(Some(&elsewhere), image).unwrap_err();
     assert!(e.to_string().contains("'radar'"), "{e}");
     assert_eq!(node.stats().get(Counter::TransformUnavailable), 1);
 
-    // An image too old for the cloud: empty output, counted.
-    let old = with_image(&frame, |i| i.header.stamp.sec -= 1);
-    node.on_image(old).unwrap();
-    let out = node.on_cloud(cloud).unwrap().unwrap();
-    assert!(out.objects.is_empty());
-    assert_eq!(node.stats().get(Counter::StaleImage), 1);
-    good_frame_is_served(&mut node, &frame, true);
+    // The lidar falls silent: 9 s after the last cloud an image goes on alone (camera-only
+    // boxes, counted). A cloud 1 s after that image is too far from it: the cloud waits for a
+    // nearer image, then goes on lidar only when the inputs end (empty detections, counted).
+    let alone = with_image(&frame, |i| i.header.stamp.sec += 9);
+    let mut later = cloud.clone();
+    later.header.stamp.sec += 10;
+    let now = later.header.stamp;
+    let camera_only = common::one_frame(&node.on_image(alone, now).unwrap());
+    assert_eq!(node.stats().get(Counter::LidarMissing), 1);
+    assert!(
+        camera_only
+            .objects
+            .iter()
+            .filter(|o| o.classification == DetectedObject::CLASS_CAR)
+            .count()
+            >= 4
+    );
+    assert!(camera_only.objects.iter().all(|o| o.modalities == DetectedObject::MODALITY_CAMERA));
+    assert!(node.on_cloud(Arc::new(later), now).unwrap().is_empty(), "the cloud waits");
+    let out = node.on_end(now);
+    assert!(common::one_frame(&out).objects.is_empty());
+    assert_eq!(node.stats().get(Counter::CameraMissing), 1);
 }
 
 #[test]
@@ -344,10 +365,15 @@ fn no_image_or_camera_info_yet_gives_empty_outputs() {
     let mut node = FusionNode::with_model(FusionParams::default(), Some(model));
     node.on_tf_static(frame.static_tf.as_ref().unwrap()).unwrap();
     let cloud = frame.cloud.as_ref().unwrap();
-    assert!(node.on_cloud(cloud).unwrap().unwrap().objects.is_empty());
+    assert!(node.detect(Some(cloud), frame.image.as_ref()).unwrap().objects.is_empty());
     assert_eq!(node.stats().get(Counter::NoCameraInfo), 1);
     node.on_camera_info(frame.camera_info.as_ref().unwrap()).unwrap();
-    assert!(node.on_cloud(cloud).unwrap().unwrap().objects.is_empty());
-    assert_eq!(node.stats().get(Counter::NoImage), 1);
+    // No image at all: the cloud waits sync.camera_wait_ms (on a tick), then goes on alone.
+    let now = cloud.header.stamp;
+    assert!(node.on_cloud(frame_cloud(&frame), now).unwrap().is_empty());
+    let later = edgefusion_msgs::builtin_interfaces::Time::from_nanos(now.as_nanos() + 100_000_000);
+    let out = node.on_tick(later);
+    assert!(common::one_frame(&out).objects.is_empty());
+    assert_eq!(node.stats().get(Counter::CameraMissing), 1);
     good_frame_is_served(&mut node, &frame, true);
 }

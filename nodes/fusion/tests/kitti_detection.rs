@@ -13,8 +13,8 @@ fn finds_labelled_cars(variant: &str) {
     let Some(model) = common::model(variant) else { return };
     let mut node = common::node(Some(model), &frame);
     let cloud = frame.cloud.as_ref().unwrap();
-    node.on_image(Arc::new(frame.image.clone().unwrap())).unwrap();
-    let out = node.on_cloud(cloud).unwrap().expect("an output per cloud");
+    let image = Arc::new(frame.image.clone().unwrap());
+    let out = common::one_frame(&common::serve(&mut node, image, Arc::new(cloud.clone())));
     assert_eq!(out.header.frame_id, "base_link");
     assert_eq!(out.header.stamp, cloud.header.stamp);
     assert!(out.objects.iter().all(|o| o.score >= 0.5), "score_threshold 0.5 applied");

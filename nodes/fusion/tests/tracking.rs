@@ -20,13 +20,15 @@ fn parked_cars_become_stable_tracks_at_rest() {
         image.header.stamp = stamp;
         let mut cloud = frame.cloud.clone().unwrap();
         cloud.header.stamp = stamp;
-        node.on_image(Arc::new(image)).unwrap();
-        let detections = node.on_cloud(&cloud).unwrap().unwrap();
+        let outputs = common::serve(&mut node, Arc::new(image), Arc::new(cloud));
+        let detections = common::one_frame(&outputs);
         let cars = |objects: &[DetectedObject]| {
             objects.iter().filter(|o| o.classification == DetectedObject::CLASS_CAR).count()
         };
         assert!(cars(&detections.objects) >= 5);
-        let tracked = node.track(&detections).expect("tracking runs");
+        let tracked = common::tracked(&outputs);
+        assert_eq!(tracked.len(), 1, "tracking runs on every frame");
+        let tracked = tracked[0];
         assert_eq!(tracked.header.stamp, stamp);
         if k < 3 {
             // Tracks are confirmed after 4 hits (tracker.confirm_hits).

@@ -1,4 +1,5 @@
-//! Lidar node latency per stage on a 120 k-point 360° cloud, p50/p99, on 1 and 2 threads;
+//! Lidar node latency per stage (cluster included) on a 120 k-point 360° cloud, p50/p99, on 1
+//! and 2 threads;
 //! then the same voxel grid + ground fit in numpy (benches/peer_numpy.py, run with the
 //! project's `.venv` if it exists) on the same points, side by side.
 //!
@@ -59,6 +60,13 @@ fn main() {
                 s.voxels,
                 s.ground,
                 s.obstacles
+            );
+            println!(
+                "  clusters: {} published, dropped {} too few points, {} too many, {} too long",
+                s.clusters,
+                s.clusters_too_few_points,
+                s.clusters_too_many_points,
+                s.clusters_too_long
             );
         }
     }

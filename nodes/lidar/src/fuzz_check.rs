@@ -69,6 +69,13 @@ pub fn check_cloud(node: &mut LidarNode, cloud: &PointCloud2) {
             assert_eq!(grid.data.len(), (grid.info.width * grid.info.height) as usize);
             assert!(grid.data.iter().all(|v| matches!(v, -1 | 0 | 100)));
             assert!(PointCloudReader::new(&output.cloud).is_ok());
+            if let Some(objects) = &output.objects {
+                assert_eq!(objects.objects.len(), s.clusters);
+                assert!(objects.objects.iter().all(|o| {
+                    let v = [o.center.x, o.center.y, o.center.z, o.size.x, o.size.y, o.size.z];
+                    v.iter().all(|x| x.is_finite()) && o.size.x >= o.size.y && o.size.y > 0.0
+                }));
+            }
             reader
         }
         (reader, result) => {

@@ -1,12 +1,13 @@
-//! The lidar node's core: `/tf_static` and PointCloud2 in, cleaned cloud and BEV grid out,
-//! no transport. The parallel stages run on the node's own rayon pool (`threads` parameter),
-//! so callers need not know about rayon.
+//! The lidar node's core: `/tf_static` and PointCloud2 in, cleaned cloud, BEV grid and
+//! clustered objects out, no transport. The parallel stages run on the node's own rayon pool
+//! (`threads` parameter), so callers need not know about rayon.
 
 use crate::error::{LidarError, StartError};
 use crate::params::LidarParams;
 use crate::stats::{Counter, LidarStats, Stage, StageLatency};
-use crate::{grid, ground, points, voxel};
+use crate::{cluster, grid, ground, points, voxel};
 use edgefusion_msgs::builtin_interfaces::Time;
+use edgefusion_msgs::edgefusion::DetectedObjectArray;
 use edgefusion_msgs::nav_msgs::OccupancyGrid;
 use edgefusion_msgs::sensor_msgs::{packed_xyzi, PointCloud2, PointCloudReader};
 use edgefusion_msgs::std_msgs::Header;
@@ -15,7 +16,7 @@ use edgefusion_tf::TransformBuffer;
 use std::sync::Arc;
 use std::time::Instant;
 
-/// What one cloud yields. Both messages carry the cloud's stamp and `output_frame`.
+/// What one cloud yields. The messages carry the cloud's stamp and `output_frame`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LidarOutput {
     /// The non-ground points (after crop and voxel grid) in the packed layout: one row of
@@ -24,6 +25,10 @@ pub struct LidarOutput {
     pub cloud: PointCloud2,
     /// BEV occupancy: 0 free, 100 occupied, -1 unknown.
     pub grid: OccupancyGrid,
+    /// The non-ground points up to `grid.max_obstacle_height` above the ground, clustered:
+    /// one upright box each, class unknown, nearest the sensor first (`cluster.rs`). None when
+    /// `cluster.enabled` is false.
+    pub objects: Option<DetectedObjectArray>,
     pub summary: CloudSummary,
 }
 
@@ -39,10 +44,16 @@ pub struct CloudSummary {
     pub ground: usize,
     /// Non-ground points, those in the output cloud.
     pub obstacles: usize,
+    /// Clusters published as objects, and those dropped by reason (all 0 when clustering is
+    /// off).
+    pub clusters: usize,
+    pub clusters_too_few_points: usize,
+    pub clusters_too_many_points: usize,
+    pub clusters_too_long: usize,
 }
 
 /// Lidar preprocessing: transform to `output_frame`, crop, voxel grid, ground segmentation,
-/// occupancy grid.
+/// occupancy grid, clustering.
 pub struct LidarNode {
     params: LidarParams,
     tf: TransformBuffer,
@@ -99,9 +110,10 @@ impl LidarNode {
             .map_err(|e| self.reject(LidarError::BadTfStatic(Box::new(e))))
     }
 
-    /// `/sensing/lidar/points`: the cleaned cloud and the occupancy grid, stamped with the
-    /// cloud's stamp. A cloud whose points all fall outside the crop box is not an error: it
-    /// yields an empty cloud and an all-unknown grid (and counts `empty_cloud`).
+    /// `/sensing/lidar/points`: the cleaned cloud, the occupancy grid and the clustered
+    /// objects, stamped with the cloud's stamp. A cloud whose points all fall outside the crop
+    /// box is not an error: it yields an empty cloud, an all-unknown grid and no objects (and
+    /// counts `empty_cloud`).
     pub fn on_cloud(&mut self, cloud: &PointCloud2) -> Result<LidarOutput, LidarError> {
         let stamp = cloud.header.stamp;
         let stamp_text = format!("{}.{:09}", stamp.sec, stamp.nanosec);
@@ -156,6 +168,29 @@ impl LidarNode {
         let cells = grid::occupancy(&pts, &heights, threshold, sensor_xy, &p.grid);
         t = lap(&mut self.latency, Stage::Grid, t);
 
+        let header = Header::new(stamp_of(cloud), &p.output_frame);
+        let objects = if p.cluster.enabled {
+            // Overhangs (branches, signs) are left out as in the grid: in BEV they would join
+            // whatever stands under them.
+            let (xyz, ground_z): (Vec<[f32; 3]>, Vec<f32>) = pts
+                .iter()
+                .zip(&heights)
+                .filter(|(_, h)| **h > threshold && **h <= p.grid.max_obstacle_height)
+                .map(|(q, h)| ([q[0], q[1], q[2]], q[2] - h))
+                .unzip();
+            let c = cluster::cluster(&xyz, &ground_z, sensor_xy, &p.cluster);
+            summary.clusters = c.clusters.len();
+            summary.clusters_too_few_points = c.too_few_points;
+            summary.clusters_too_many_points = c.too_many_points;
+            summary.clusters_too_long = c.too_long;
+            let message =
+                cluster::objects_message(&c.clusters, p.cluster.min_points, header.clone());
+            t = lap(&mut self.latency, Stage::Cluster, t);
+            Some(message)
+        } else {
+            None
+        };
+
         let mut data = Vec::with_capacity(16 * pts.len());
         for (point, _) in pts.iter().zip(&heights).filter(|(_, h)| **h > threshold) {
             for v in point {
@@ -165,8 +200,9 @@ impl LidarNode {
         summary.obstacles = data.len() / 16;
         summary.ground = pts.len() - summary.obstacles;
         let output = LidarOutput {
-            cloud: packed_xyzi(Header::new(stamp_of(cloud), &p.output_frame), data),
+            cloud: packed_xyzi(header, data),
             grid: grid::message(cells, &p.grid, &p.output_frame, stamp_of(cloud)),
+            objects,
             summary,
         };
         lap(&mut self.latency, Stage::Output, t);
@@ -184,6 +220,10 @@ impl LidarNode {
             (Counter::VoxelMergedPoints, s.points_in - s.non_finite - s.cropped - s.ego - s.voxels),
             (Counter::GroundPoints, s.ground),
             (Counter::ObstaclePoints, s.obstacles),
+            (Counter::ClustersPublished, s.clusters),
+            (Counter::ClustersTooFewPoints, s.clusters_too_few_points),
+            (Counter::ClustersTooManyPoints, s.clusters_too_many_points),
+            (Counter::ClustersTooLong, s.clusters_too_long),
         ];
         for (counter, n) in counts {
             self.stats.add(counter, n as u64);

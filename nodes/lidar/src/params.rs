@@ -16,6 +16,13 @@
 pub use edgefusion_node::ParamsError;
 use edgefusion_node::{NodeParams, ParamReader, Params};
 
+/// Range of `cluster.tolerance` (m): below a voxel's size nothing links, above a lane's width
+/// everything does.
+const MIN_TOLERANCE: f32 = 0.05;
+const MAX_TOLERANCE: f32 = 5.0;
+/// Largest `cluster.min_points` / `cluster.max_points`.
+const MAX_CLUSTER_POINTS: usize = 10_000_000;
+
 /// An axis-aligned box in the output frame (metres).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Box3 {
@@ -68,6 +75,29 @@ pub struct GridParams {
     pub max_obstacle_height: f32,
 }
 
+/// Clustering of the non-ground points into objects (see `cluster.rs` for the method).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterParams {
+    /// Off: no clustering, nothing published on the objects topic (an empty array would say
+    /// "no obstacles").
+    pub enabled: bool,
+    /// Two points closer than this in bird's eye view (x, y) are in one cluster (m).
+    pub tolerance: f32,
+    /// Clusters with fewer points are dropped as noise (points after the voxel grid).
+    pub min_points: usize,
+    /// Clusters with more points are dropped (bounds the box fit's work; a large object this
+    /// dense is a wall or a building, which `max_size` usually drops first).
+    pub max_points: usize,
+    /// Clusters whose box is longer than this are dropped as walls, buildings, hedges (m).
+    pub max_size: f32,
+}
+
+impl Default for ClusterParams {
+    fn default() -> Self {
+        Self { enabled: true, tolerance: 0.5, min_points: 10, max_points: 20_000, max_size: 12.0 }
+    }
+}
+
 /// Typed parameters of the lidar node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LidarParams {
@@ -82,6 +112,7 @@ pub struct LidarParams {
     pub voxel_size: f32,
     pub ground: GroundParams,
     pub grid: GridParams,
+    pub cluster: ClusterParams,
     /// Worker threads of the node's own rayon pool (voxel sort, ground fit, ray casting),
     /// 1..=64. The node runs its stages on this pool whatever thread calls it.
     pub threads: usize,
@@ -112,6 +143,7 @@ impl Default for LidarParams {
                 origin_y: -40.0,
                 max_obstacle_height: 2.5,
             },
+            cluster: ClusterParams::default(),
             threads: 2,
         }
     }
@@ -149,7 +181,10 @@ impl LidarParams {
             })
         };
         let cells = |name: &str, default: u32| r.int_in(name, default.into(), 1..=10_000);
-        let (g, grid) = (&d.ground, &d.grid);
+        let (g, grid, cluster) = (&d.ground, &d.grid, &d.cluster);
+        let count = |name: &str, default: usize| {
+            r.int_in(name, default as i64, 1..=MAX_CLUSTER_POINTS as i64).map(|v| v as usize)
+        };
         let p = Self {
             output_frame: r.string("output_frame", &d.output_frame)?,
             crop: boxed("crop", d.crop)?,
@@ -173,6 +208,13 @@ impl LidarParams {
                 origin_x: number("grid.origin_x", grid.origin_x)?,
                 origin_y: number("grid.origin_y", grid.origin_y)?,
                 max_obstacle_height: number("grid.max_obstacle_height", grid.max_obstacle_height)?,
+            },
+            cluster: ClusterParams {
+                enabled: r.bool("cluster.enabled", cluster.enabled)?,
+                tolerance: number("cluster.tolerance", cluster.tolerance)?,
+                min_points: count("cluster.min_points", cluster.min_points)?,
+                max_points: count("cluster.max_points", cluster.max_points)?,
+                max_size: number("cluster.max_size", cluster.max_size)?,
             },
             threads: r.int_in("threads", d.threads as i64, 1..=64)? as usize,
         };
@@ -268,6 +310,33 @@ impl LidarParams {
         }
         if !(grid.origin_x.is_finite() && grid.origin_y.is_finite()) {
             return bad("grid.origin_x", format!("{}, {}", grid.origin_x, grid.origin_y), "finite");
+        }
+        let c = &self.cluster;
+        if !(MIN_TOLERANCE..=MAX_TOLERANCE).contains(&c.tolerance) {
+            return bad("cluster.tolerance", c.tolerance.to_string(), "0.05..=5");
+        }
+        // Cluster cells (tolerance/√2) are indexed by i32 over the crop box.
+        let extent =
+            (0..2).map(|i| self.crop.min[i].abs().max(self.crop.max[i].abs())).fold(0.0, f32::max);
+        if extent / c.tolerance > 1e9 {
+            return bad(
+                "cluster.tolerance",
+                c.tolerance.to_string(),
+                "crop extent / tolerance < 1e9",
+            );
+        }
+        for (name, n) in
+            [("cluster.min_points", c.min_points), ("cluster.max_points", c.max_points)]
+        {
+            if !(1..=MAX_CLUSTER_POINTS).contains(&n) {
+                return bad(name, n.to_string(), "1..=10000000");
+            }
+        }
+        if c.max_points < c.min_points {
+            return bad("cluster.max_points", c.max_points.to_string(), ">= cluster.min_points");
+        }
+        if !(c.max_size.is_finite() && c.max_size > 0.0) {
+            return bad("cluster.max_size", c.max_size.to_string(), "> 0");
         }
         if !(1..=64).contains(&self.threads) {
             return bad("threads", self.threads.to_string(), "1..=64");

@@ -1,9 +1,11 @@
 //! The lidar node as the runtimes host it ([`NodeCore`]): its topics, and which of its input
-//! methods each message goes to. Each accepted cloud publishes the cleaned cloud, then the grid.
+//! methods each message goes to. Each accepted cloud publishes the cleaned cloud, then the grid,
+//! then the objects (when `cluster.enabled`).
 
 use crate::node::LidarNode;
 use crate::stats::{Counter, Stage};
 use edgefusion_msgs::builtin_interfaces::Time;
+use edgefusion_msgs::edgefusion::DetectedObjectArray;
 use edgefusion_msgs::nav_msgs::OccupancyGrid;
 use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::PointCloud2;
@@ -17,6 +19,7 @@ pub const CLOUD: usize = 1;
 /// Output ports.
 pub const NO_GROUND: usize = 0;
 pub const GRID: usize = 1;
+pub const OBJECTS: usize = 2;
 
 impl NodeCore for LidarNode {
     fn name(&self) -> &str {
@@ -32,6 +35,7 @@ impl NodeCore for LidarNode {
             outputs: vec![
                 Port::of::<PointCloud2>(topics::LIDAR_NO_GROUND),
                 Port::of::<OccupancyGrid>(topics::OCCUPANCY_GRID),
+                Port::of::<DetectedObjectArray>(topics::LIDAR_OBJECTS),
             ],
         }
     }
@@ -46,6 +50,9 @@ impl NodeCore for LidarNode {
                 if let Ok(output) = self.on_cloud(&cloud) {
                     out.publish(NO_GROUND, output.cloud);
                     out.publish(GRID, output.grid);
+                    if let Some(objects) = output.objects {
+                        out.publish(OBJECTS, objects);
+                    }
                 }
             }),
             _ => None,

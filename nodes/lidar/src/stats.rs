@@ -27,6 +27,15 @@ pub enum Counter {
     ObstaclePoints,
     /// Accepted clouds with no point left after cropping (an all-unknown grid is published).
     EmptyCloud,
+    // Clusters, summed over accepted clouds.
+    /// Published as objects on the objects topic.
+    ClustersPublished,
+    /// Dropped: fewer than `cluster.min_points` points (noise, stray returns).
+    ClustersTooFewPoints,
+    /// Dropped: more than `cluster.max_points` points.
+    ClustersTooManyPoints,
+    /// Dropped: box longer than `cluster.max_size` (walls, buildings).
+    ClustersTooLong,
     // Rejected inputs, one per reason.
     /// `/tf_static` message with an invalid transform (none of it stored).
     BadTfStatic,
@@ -44,7 +53,7 @@ pub enum Counter {
 }
 
 impl Counter {
-    pub const ALL: [Counter; 20] = [
+    pub const ALL: [Counter; 24] = [
         Self::CloudsReceived,
         Self::TfStaticReceived,
         Self::Outputs,
@@ -56,6 +65,10 @@ impl Counter {
         Self::GroundPoints,
         Self::ObstaclePoints,
         Self::EmptyCloud,
+        Self::ClustersPublished,
+        Self::ClustersTooFewPoints,
+        Self::ClustersTooManyPoints,
+        Self::ClustersTooLong,
         Self::BadTfStatic,
         Self::TransformUnavailable,
         Self::CloudRowStep,
@@ -81,6 +94,10 @@ impl Counter {
             Self::GroundPoints => "ground_points",
             Self::ObstaclePoints => "obstacle_points",
             Self::EmptyCloud => "empty_cloud",
+            Self::ClustersPublished => "clusters_published",
+            Self::ClustersTooFewPoints => "clusters_too_few_points",
+            Self::ClustersTooManyPoints => "clusters_too_many_points",
+            Self::ClustersTooLong => "clusters_too_long",
             Self::BadTfStatic => "bad_tf_static",
             Self::TransformUnavailable => "transform_unavailable",
             Self::CloudRowStep => "cloud_row_step",
@@ -106,7 +123,11 @@ impl Counter {
             | Self::EgoPoints
             | Self::VoxelMergedPoints
             | Self::GroundPoints
-            | Self::ObstaclePoints => false,
+            | Self::ObstaclePoints
+            | Self::ClustersPublished
+            | Self::ClustersTooFewPoints
+            | Self::ClustersTooManyPoints
+            | Self::ClustersTooLong => false,
             Self::EmptyCloud
             | Self::BadTfStatic
             | Self::TransformUnavailable
@@ -157,19 +178,22 @@ pub enum Stage {
     Ground,
     /// BEV occupancy grid with ray casting.
     Grid,
-    /// The cleaned cloud and grid messages.
+    /// Euclidean clustering and box fitting (`cluster.enabled`).
+    Cluster,
+    /// The cleaned cloud, grid and objects messages.
     Output,
     /// The whole `on_cloud`.
     Total,
 }
 
 impl Stage {
-    pub const ALL: [Stage; 7] = [
+    pub const ALL: [Stage; 8] = [
         Self::Transform,
         Self::Crop,
         Self::Voxel,
         Self::Ground,
         Self::Grid,
+        Self::Cluster,
         Self::Output,
         Self::Total,
     ];
@@ -181,6 +205,7 @@ impl Stage {
             Self::Voxel => "voxel",
             Self::Ground => "ground",
             Self::Grid => "grid",
+            Self::Cluster => "cluster",
             Self::Output => "output",
             Self::Total => "total",
         }

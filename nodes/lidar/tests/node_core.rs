@@ -4,9 +4,10 @@
 
 mod common;
 
-use edgefusion_lidar::ports::{CLOUD, GRID, NO_GROUND, TF_STATIC};
+use edgefusion_lidar::ports::{CLOUD, GRID, NO_GROUND, OBJECTS, TF_STATIC};
 use edgefusion_lidar::{LidarNode, LidarParams};
 use edgefusion_msgs::builtin_interfaces::Time;
+use edgefusion_msgs::edgefusion::DetectedObjectArray;
 use edgefusion_msgs::nav_msgs::OccupancyGrid;
 use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::PointCloud2;
@@ -46,13 +47,14 @@ fn interface_names_the_stack_topics_and_ros_types() {
         [
             (topics::LIDAR_NO_GROUND.to_string(), "sensor_msgs/msg/PointCloud2"),
             (topics::OCCUPANCY_GRID.to_string(), "nav_msgs/msg/OccupancyGrid"),
+            (topics::LIDAR_OBJECTS.to_string(), "edgefusion_msgs/msg/DetectedObjectArray"),
         ]
     );
     assert_eq!((interface.inputs[TF_STATIC].topic.as_str(), CLOUD), (topics::TF_STATIC, 1));
 }
 
 #[test]
-fn kitti_frame_through_the_node_core_publishes_cloud_and_grid() {
+fn kitti_frame_through_the_node_core_publishes_cloud_grid_and_objects() {
     let Some(frame) = common::frame_000008() else { return };
     let cloud = frame.cloud.clone().unwrap();
     let tf = frame.static_tf.clone().unwrap();
@@ -64,10 +66,11 @@ fn kitti_frame_through_the_node_core_publishes_cloud_and_grid() {
     let published = feed(core.as_mut(), CLOUD, Arc::new(cloud.clone()));
 
     let ports: Vec<usize> = published.iter().map(|(port, _)| *port).collect();
-    assert_eq!(ports, [NO_GROUND, GRID]);
+    assert_eq!(ports, [NO_GROUND, GRID, OBJECTS]);
     let no_ground = published[0].1.clone().downcast::<PointCloud2>().unwrap();
     let grid = published[1].1.clone().downcast::<OccupancyGrid>().unwrap();
-    for header in [&no_ground.header, &grid.header] {
+    let objects = published[2].1.clone().downcast::<DetectedObjectArray>().unwrap();
+    for header in [&no_ground.header, &grid.header, &objects.header] {
         assert_eq!((header.stamp, header.frame_id.as_str()), (cloud.header.stamp, "base_link"));
     }
     assert_eq!((grid.info.width, grid.info.height), (400, 400));
@@ -77,6 +80,8 @@ fn kitti_frame_through_the_node_core_publishes_cloud_and_grid() {
     let expected = direct.on_cloud(&cloud).unwrap();
     assert_eq!((*no_ground).clone(), expected.cloud);
     assert_eq!((*grid).clone(), expected.grid);
+    assert_eq!(Some((*objects).clone()), expected.objects);
+    assert!(!objects.objects.is_empty());
 
     // A message of another type on a port, and a port the node does not have.
     assert!(feed(core.as_mut(), CLOUD, Arc::new(tf)).is_empty());
@@ -90,10 +95,11 @@ fn kitti_frame_through_the_node_core_publishes_cloud_and_grid() {
     // 000008's cloud (fixtures README: lidar.bin is 275,808 bytes = 17,238 points).
     assert_eq!(count("points_in"), 17_238);
     assert_eq!(count("obstacle_points"), u64::from(no_ground.width * no_ground.height));
+    assert_eq!(count("clusters_published"), objects.objects.len() as u64);
     let problems: BTreeMap<&str, u64> =
         report.problems.iter().map(|(name, n)| (name.as_str(), *n)).collect();
     assert_eq!(problems, BTreeMap::from([("transform_unavailable", 1), ("wrong_message_type", 2)]));
-    for stage in ["transform", "crop", "voxel", "ground", "grid", "output", "total"] {
+    for stage in ["transform", "crop", "voxel", "ground", "grid", "cluster", "output", "total"] {
         let summary = report.latency.get(stage).unwrap_or_else(|| panic!("no {stage} latency"));
         assert_eq!(summary.samples, 1, "{stage}");
     }

@@ -25,7 +25,7 @@ use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::edgefusion::{DetectedObject, DetectedObjectArray};
 use edgefusion_msgs::geometry_msgs::{Covariance, Point, Vector3 as MsgVector3};
 use edgefusion_msgs::std_msgs::Header;
-use nalgebra::{Matrix3, Vector3};
+use nalgebra::{Isometry3, Matrix3, Matrix6, Point3, Vector3};
 use std::f64::consts::{FRAC_PI_2, PI};
 
 /// Largest id of a track; ids above are the late fusion's (V2X-only objects).
@@ -190,6 +190,27 @@ impl Tracker {
     pub fn reset(&mut self) {
         self.tracks.clear();
         self.last_stamp_ns = None;
+    }
+
+    /// The tracking frame moved (the vehicle drove): carries every track into the new frame,
+    /// `new_from_old` taking old-frame coordinates to new ones. Positions move and rotate,
+    /// velocities (over ground) and covariances rotate, headings turn. Call before
+    /// [`Tracker::update`] with the ego motion since the previous frame.
+    pub fn move_frame(&mut self, new_from_old: &Isometry3<f64>) {
+        let rotation = new_from_old.rotation.to_rotation_matrix().into_inner();
+        let mut both = Matrix6::zeros();
+        both.fixed_view_mut::<3, 3>(0, 0).copy_from(&rotation);
+        both.fixed_view_mut::<3, 3>(3, 3).copy_from(&rotation);
+        let heading_change = rotation[(1, 0)].atan2(rotation[(0, 0)]);
+        for track in &mut self.tracks {
+            let filter = &mut track.filter;
+            let position = new_from_old * Point3::from(filter.position());
+            let velocity = rotation * filter.velocity();
+            filter.x.fixed_rows_mut::<3>(0).copy_from(&position.coords);
+            filter.x.fixed_rows_mut::<3>(3).copy_from(&velocity);
+            filter.p = both * filter.p * both.transpose();
+            track.yaw = wrap_angle(track.yaw + heading_change);
+        }
     }
 
     /// One frame of detections (in `params.frame_id`, stamped by the sensor data they came

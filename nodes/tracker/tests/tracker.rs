@@ -312,3 +312,76 @@ fn a_confirmed_track_recovers_a_detection_just_outside_its_gate() {
     assert_eq!(without.tracks().len(), 2, "the off box starts a new track");
     assert_eq!(without.tracks()[0].consecutive_misses(), 1);
 }
+
+/// The vehicle drives a left curve at 10 m/s past three parked cars and one crossing at
+/// 3 m/s; detections are in base_link (moving with the vehicle), 10 Hz, σ 0.1 m. Carried by
+/// the ego motion each frame, the parked cars' tracks stay still and the crossing car keeps
+/// its speed over ground, in base_link axes (mean over the last second within 0.3 m/s, the
+/// bound of the constant-velocity test above). The same run without the ego motion sees the
+/// parked cars move at about the vehicle's speed (the check that the motion matters).
+#[test]
+fn ego_motion_keeps_parked_cars_still_and_speeds_over_ground() {
+    use nalgebra::{Isometry3, Point3, Vector3};
+    let world = [
+        Target { start: [30.0, 4.0], velocity: [0.0, 0.0], class: CAR },
+        Target { start: [45.0, 9.0], velocity: [0.0, 0.0], class: CAR },
+        Target { start: [20.0, -6.0], velocity: [0.0, 0.0], class: CAR },
+        Target { start: [35.0, -15.0], velocity: [0.0, 3.0], class: CAR },
+    ];
+    // The vehicle's pose in the world at frame k: 10 m/s, turning at 0.1 rad/s.
+    let ego = |k: i64| {
+        let yaw = 0.1 * k as f64 * 0.1;
+        let (x, y) = (100.0 * yaw.sin(), 100.0 * (1.0 - yaw.cos()));
+        Isometry3::new(Vector3::new(x, y, 0.0), Vector3::new(0.0, 0.0, yaw))
+    };
+    // Per target, the velocity error (m/s, base_link axes) of its track, averaged over frames
+    // 20..30.
+    let run = |compensate: bool| {
+        let mut tracker = tracker();
+        let mut noise = Noise::new(7);
+        let mut errors = vec![(Vector3::zeros(), 0); world.len()];
+        for k in 0..30 {
+            let base_from_world = ego(k).inverse();
+            let in_base = |target: &Target| {
+                let [x, y] = target.at(k as f64 * 0.1);
+                base_from_world * Point3::new(x, y, 0.0)
+            };
+            let objects = world
+                .iter()
+                .map(|target| {
+                    let p = in_base(target);
+                    detection(p.x + 0.1 * noise.normal(), p.y + 0.1 * noise.normal(), CAR, 0.1)
+                })
+                .collect();
+            if compensate && k > 0 {
+                tracker.move_frame(&(base_from_world * ego(k - 1)));
+            }
+            let out = tracker.update(&array(k, objects)).unwrap();
+            if k < 20 {
+                continue;
+            }
+            for (i, target) in world.iter().enumerate() {
+                let p = in_base(target);
+                let near = |o: &&DetectedObject| (o.center.x - p.x).hypot(o.center.y - p.y) < 1.0;
+                let Some(o) = out.objects.iter().find(near) else { continue };
+                let [vx, vy] = target.velocity;
+                let truth = base_from_world.rotation * Vector3::new(vx, vy, 0.0);
+                errors[i].0 += Vector3::new(o.velocity.x, o.velocity.y, 0.0) - truth;
+                errors[i].1 += 1;
+            }
+        }
+        errors
+            .into_iter()
+            .map(|(sum, n)| (n == 10).then(|| (sum / n as f64).norm()))
+            .collect::<Vec<_>>()
+    };
+    for (i, error) in run(true).into_iter().enumerate() {
+        let error = error.unwrap_or_else(|| panic!("target {i} not tracked in every frame"));
+        assert!(error < 0.3, "target {i}: mean velocity error {error:.2} m/s");
+    }
+    let parked: Vec<f64> = run(false).into_iter().take(3).flatten().collect();
+    assert!(!parked.is_empty(), "without ego motion no parked car is tracked throughout");
+    for error in parked {
+        assert!(error > 5.0, "without ego motion a parked car's error is only {error:.1} m/s");
+    }
+}

@@ -119,6 +119,9 @@ impl RunningNode {
     }
 }
 
+/// Tick periods a tick may be deferred while inputs keep arriving.
+const TICK_MAX_DEFER: u32 = 5;
+
 fn node_loop(
     mut core: Box<dyn NodeCore>,
     name: &str,
@@ -165,7 +168,11 @@ fn node_loop(
             publish(&mut out, &ports.outputs, message.stamp_ns, &mut published);
         }
         if let (Some(period), Some(due)) = (tick_period, next_tick) {
-            if Instant::now() >= due {
+            // Periodic work once the queued inputs are handled: a node that waits for an
+            // input on its tick must not time out while that input sits in the queue behind
+            // a long message (unless ticks fall far behind).
+            let overdue = Instant::now() >= due + period * TICK_MAX_DEFER;
+            if Instant::now() >= due && (!had_input || overdue) {
                 let stamp = now(clock);
                 core.on_tick(Time::from_nanos(stamp), &mut out);
                 publish(&mut out, &ports.outputs, stamp, &mut published);
@@ -174,6 +181,11 @@ fn node_loop(
         }
         let all_closed = !ports.inputs.is_empty() && closed == ports.inputs.len();
         let finished = all_closed || (!had_input && inputs_done.load(Ordering::Relaxed));
+        if finished {
+            let stamp = clock.0;
+            core.on_end(Time::from_nanos(stamp), &mut out);
+            publish(&mut out, &ports.outputs, stamp, &mut published);
+        }
         // Every PERIOD, and a last status when the node stops.
         if finished || Instant::now() >= next_status {
             let stamp = now(clock);

@@ -53,6 +53,12 @@ impl Outbox {
         self.messages.push((output, Arc::new(message)));
     }
 
+    /// Publishes a message the node already shares (e.g. an input passed through unchanged),
+    /// without copying it.
+    pub fn publish_shared<M: Message>(&mut self, output: usize, message: Arc<M>) {
+        self.messages.push((output, message));
+    }
+
     /// The messages in publishing order, emptying the outbox.
     pub fn drain(&mut self) -> std::vec::Drain<'_, (usize, AnyMessage)> {
         self.messages.drain(..)
@@ -101,6 +107,10 @@ pub trait NodeCore: Send {
     }
 
     fn on_tick(&mut self, _now: Time, _out: &mut Outbox) {}
+
+    /// The inputs have ended (the bag is over, the node is shutting down): publish what is held
+    /// back waiting for other inputs, so that nothing already received is lost.
+    fn on_end(&mut self, _now: Time, _out: &mut Outbox) {}
 
     fn report(&self) -> NodeReport;
 }

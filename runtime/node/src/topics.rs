@@ -6,10 +6,17 @@ pub const LIDAR_POINTS: &str = "/sensing/lidar/points";
 pub const CAMERA_IMAGE: &str = "/sensing/camera/front/image_raw";
 pub const CAMERA_IMAGE_COMPRESSED: &str = "/sensing/camera/front/image_raw/compressed";
 pub const CAMERA_INFO: &str = "/sensing/camera/front/camera_info";
+/// The camera node's output: the image decoded to rgb8 and rectified, the one the fusion node
+/// consumes, with the CameraInfo that describes it (no distortion left; P unchanged).
+pub const CAMERA_IMAGE_RECT: &str = "/sensing/camera/front/image_rect";
+pub const CAMERA_INFO_RECT: &str = "/sensing/camera/front/image_rect/camera_info";
 /// The lidar node's cleaned cloud: non-ground points in base_link.
 pub const LIDAR_NO_GROUND: &str = "/sensing/lidar/no_ground/points";
 /// The lidar node's BEV occupancy grid (free space).
 pub const OCCUPANCY_GRID: &str = "/perception/occupancy_grid";
+/// The lidar node's clusters of non-ground points as objects of unknown class (base_link): what
+/// the fusion node tracks where the camera sees nothing (outside its view, or no camera).
+pub const LIDAR_OBJECTS: &str = "/perception/lidar/objects";
 pub const V2X_PACKETS: &str = "/v2x/packets";
 pub const V2X_OBJECTS: &str = "/v2x/objects";
 pub const PERCEPTION_OBJECTS: &str = "/perception/objects";
@@ -64,6 +71,8 @@ impl QosProfile {
             | CAMERA_IMAGE
             | CAMERA_IMAGE_COMPRESSED
             | CAMERA_INFO
+            | CAMERA_IMAGE_RECT
+            | CAMERA_INFO_RECT
             | V2X_PACKETS
             | ODOMETRY => Self::SENSOR_DATA,
             TF_STATIC => Self::LATCHED,

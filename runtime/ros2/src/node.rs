@@ -140,10 +140,12 @@ pub fn run_node(
         pool.run_until_stalled();
         clock.update();
         let now = || clock.now();
+        let mut had_input = false;
         for (index, input) in inputs.iter_mut().enumerate() {
             // Everything r2r has queued: it holds at most 10 per subscription and drops the
             // newest beyond that, so the queue is emptied on every spin.
             while let Some(Some(bytes)) = input.stream.next().now_or_never() {
+                had_input = true;
                 match (input.entry.decode)(&bytes) {
                     Ok(message) => {
                         core.on_message(index, &message, now(), &mut out);
@@ -163,7 +165,9 @@ pub fn run_node(
             }
         }
         if let (Some(period), Some(due)) = (tick_period, next_tick) {
-            if Instant::now() >= due {
+            // As in the in-process runtime: ticks once the queued inputs are handled.
+            let overdue = Instant::now() >= due + period * TICK_MAX_DEFER;
+            if Instant::now() >= due && (!had_input || overdue) {
                 core.on_tick(now(), &mut out);
                 publish(&mut out, &outputs);
                 next_tick = Some(due + period);
@@ -183,9 +187,14 @@ pub fn run_node(
             say_missing_peers(&node, &name, &mut inputs, &mut outputs);
         }
     }
+    core.on_end(clock.now(), &mut out);
+    publish(&mut out, &outputs);
     let undecodable = inputs.iter().map(|i| (i.topic.clone(), i.undecodable)).collect();
     Ok(RosNodeSummary { name, report: core.report(), undecodable })
 }
+
+/// Tick periods a tick may be deferred while inputs keep arriving.
+const TICK_MAX_DEFER: u32 = 5;
 
 /// The node's time: the system clock, or `/clock` under `use_sim_time`.
 struct NodeClock {

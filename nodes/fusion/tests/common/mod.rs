@@ -2,8 +2,10 @@
 //! (loaded once per test binary).
 #![allow(dead_code)]
 
-use edgefusion_fusion::{FusionModel, FusionNode, FusionParams, ModelOptions};
+use edgefusion_fusion::{FusionModel, FusionNode, FusionParams, ModelOptions, Output};
 use edgefusion_kitti::{KittiFrame, KittiSequence, SequenceOptions};
+use edgefusion_msgs::edgefusion::DetectedObjectArray;
+use edgefusion_msgs::sensor_msgs::{Image, PointCloud2};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -41,4 +43,42 @@ pub fn iou(a: [f32; 4], b: [f32; 4]) -> f32 {
     let inter = w * h;
     let area = |r: [f32; 4]| (r[2] - r[0]) * (r[3] - r[1]);
     inter / (area(a) + area(b) - inter)
+}
+
+/// Feeds an image, then a cloud of the same stamp (node time = that stamp): the outputs of
+/// the frame they make.
+pub fn serve(node: &mut FusionNode, image: Arc<Image>, cloud: Arc<PointCloud2>) -> Vec<Output> {
+    let now = cloud.header.stamp;
+    let mut out = node.on_image(image, now).unwrap();
+    out.extend(node.on_cloud(cloud, now).unwrap());
+    out
+}
+
+/// The `/perception/objects` arrays among `outputs`.
+pub fn detections(outputs: &[Output]) -> Vec<&DetectedObjectArray> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Objects(objects) => Some(objects),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The `/perception/tracked_objects` arrays among `outputs`.
+pub fn tracked(outputs: &[Output]) -> Vec<&DetectedObjectArray> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Tracked(objects) => Some(objects),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The one frame's detections among `outputs`.
+pub fn one_frame(outputs: &[Output]) -> DetectedObjectArray {
+    let frames = detections(outputs);
+    assert_eq!(frames.len(), 1, "one frame of detections in {outputs:?}");
+    frames[0].clone()
 }

@@ -58,10 +58,6 @@ impl PayloadKind {
     }
 }
 
-/// `V2xPacket.encoding` for a bare UPER DENM. Not (yet) a constant of `V2xPacket.msg`: proposed
-/// as `ENCODING_UPER_DENM=5`; accepted here so UDP ports and topics can carry bare DENMs.
-pub const ENCODING_UPER_DENM: u8 = 5;
-
 /// What a byte buffer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Input {
@@ -83,12 +79,12 @@ impl Input {
             V2xPacket::ENCODING_UPER_CAM => Some(Self::Uper(PayloadKind::Cam)),
             V2xPacket::ENCODING_UPER_CPM => Some(Self::Uper(PayloadKind::Cpm)),
             V2xPacket::ENCODING_UPER_BSM => Some(Self::Uper(PayloadKind::Bsm)),
-            ENCODING_UPER_DENM => Some(Self::Uper(PayloadKind::Denm)),
+            V2xPacket::ENCODING_UPER_DENM => Some(Self::Uper(PayloadKind::Denm)),
             _ => None,
         }
     }
 
-    /// The `V2xPacket.encoding` value (see [`ENCODING_UPER_DENM`]).
+    /// The `V2xPacket.encoding` value.
     pub fn encoding(self) -> u8 {
         match self {
             Self::GeoNetworking => V2xPacket::ENCODING_GEONETWORKING,
@@ -96,7 +92,7 @@ impl Input {
             Self::Uper(PayloadKind::Cam) => V2xPacket::ENCODING_UPER_CAM,
             Self::Uper(PayloadKind::Cpm) => V2xPacket::ENCODING_UPER_CPM,
             Self::Uper(PayloadKind::Bsm) => V2xPacket::ENCODING_UPER_BSM,
-            Self::Uper(PayloadKind::Denm) => ENCODING_UPER_DENM,
+            Self::Uper(PayloadKind::Denm) => V2xPacket::ENCODING_UPER_DENM,
         }
     }
 

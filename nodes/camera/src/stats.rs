@@ -1,0 +1,201 @@
+//! Counters of what the node received, published and rejected (one per reason), and per-stage
+//! latency histograms.
+
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// One thing the node counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Counter {
+    // Inputs and outputs.
+    ImagesReceived,
+    CompressedReceived,
+    CameraInfoReceived,
+    /// CameraInfo messages not used because `calibration_file` is set.
+    CameraInfoIgnored,
+    /// Accepted images: one rectified image and one CameraInfo published for each.
+    Outputs,
+    /// Images that went through the rectification map.
+    Remapped,
+    /// Images published as decoded (no distortion to remove, or `rectify: false`).
+    PassedThrough,
+    /// Rectification maps computed (once per calibration change).
+    MapsBuilt,
+    // Rejected inputs, one per reason.
+    /// An image arrived before any calibration (no CameraInfo yet, no `calibration_file`).
+    NoCameraInfo,
+    /// A CameraInfo message that cannot describe an image (sizes, non-finite numbers, ...).
+    BadCameraInfo,
+    /// Rectification asked for, but the camera is uncalibrated (K[0] = 0, as ROS marks it).
+    Uncalibrated,
+    /// Rectification asked for with a distortion model the node cannot invert (equidistant, ...).
+    UnsupportedDistortion,
+    UnsupportedEncoding,
+    /// CompressedImage `format` neither JPEG nor PNG.
+    UnsupportedFormat,
+    /// JPEG/PNG data that does not decode.
+    CorruptCompressed,
+    /// Image.step shorter than a row of pixels.
+    BadStep,
+    /// Image.data shorter than step × height.
+    BadDataLength,
+    /// Zero width or height, or too small for the encoding (Bayer needs 2×2).
+    BadSize,
+    /// More pixels than `max_pixels`.
+    TooLarge,
+    /// Image size differs from the calibration's.
+    SizeMismatch,
+    /// A runtime handed an input port a message of another type (a wiring bug, not data).
+    WrongMessageType,
+}
+
+impl Counter {
+    pub const ALL: [Counter; 21] = [
+        Self::ImagesReceived,
+        Self::CompressedReceived,
+        Self::CameraInfoReceived,
+        Self::CameraInfoIgnored,
+        Self::Outputs,
+        Self::Remapped,
+        Self::PassedThrough,
+        Self::MapsBuilt,
+        Self::NoCameraInfo,
+        Self::BadCameraInfo,
+        Self::Uncalibrated,
+        Self::UnsupportedDistortion,
+        Self::UnsupportedEncoding,
+        Self::UnsupportedFormat,
+        Self::CorruptCompressed,
+        Self::BadStep,
+        Self::BadDataLength,
+        Self::BadSize,
+        Self::TooLarge,
+        Self::SizeMismatch,
+        Self::WrongMessageType,
+    ];
+
+    /// snake_case name, for logs and diagnostics.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::ImagesReceived => "images_received",
+            Self::CompressedReceived => "compressed_received",
+            Self::CameraInfoReceived => "camera_info_received",
+            Self::CameraInfoIgnored => "camera_info_ignored",
+            Self::Outputs => "outputs",
+            Self::Remapped => "remapped",
+            Self::PassedThrough => "passed_through",
+            Self::MapsBuilt => "maps_built",
+            Self::NoCameraInfo => "no_camera_info",
+            Self::BadCameraInfo => "bad_camera_info",
+            Self::Uncalibrated => "uncalibrated",
+            Self::UnsupportedDistortion => "unsupported_distortion",
+            Self::UnsupportedEncoding => "unsupported_encoding",
+            Self::UnsupportedFormat => "unsupported_format",
+            Self::CorruptCompressed => "corrupt_compressed",
+            Self::BadStep => "bad_step",
+            Self::BadDataLength => "bad_data_length",
+            Self::BadSize => "bad_size",
+            Self::TooLarge => "too_large",
+            Self::SizeMismatch => "size_mismatch",
+            Self::WrongMessageType => "wrong_message_type",
+        }
+    }
+
+    /// Whether this counts a problem (a rejected input) rather than work.
+    pub fn is_problem(self) -> bool {
+        !matches!(
+            self,
+            Self::ImagesReceived
+                | Self::CompressedReceived
+                | Self::CameraInfoReceived
+                | Self::CameraInfoIgnored
+                | Self::Outputs
+                | Self::Remapped
+                | Self::PassedThrough
+                | Self::MapsBuilt
+        )
+    }
+}
+
+/// The node's counters (all start at 0).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CameraStats {
+    counts: BTreeMap<Counter, u64>,
+}
+
+impl CameraStats {
+    pub fn get(&self, counter: Counter) -> u64 {
+        self.counts.get(&counter).copied().unwrap_or(0)
+    }
+
+    pub fn add(&mut self, counter: Counter, n: u64) {
+        *self.counts.entry(counter).or_insert(0) += n;
+    }
+
+    pub fn increment(&mut self, counter: Counter) {
+        self.add(counter, 1);
+    }
+
+    /// Non-zero counters, in declaration order.
+    pub fn non_zero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
+        self.counts.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (*c, *n))
+    }
+}
+
+/// A processing stage timed per image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    /// Layout checks and conversion to rgb8 (JPEG/PNG decoding, Bayer demosaicing, ...).
+    Decode,
+    /// Rectification (remap; map building when the calibration changed). Not recorded for
+    /// images that need none.
+    Rectify,
+    /// The whole input method.
+    Total,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 3] = [Self::Decode, Self::Rectify, Self::Total];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Decode => "decode",
+            Self::Rectify => "rectify",
+            Self::Total => "total",
+        }
+    }
+}
+
+/// Latency histograms per [`Stage`], in microseconds (1 µs .. 1 h, 3 significant digits).
+#[derive(Debug, Clone)]
+pub struct StageLatency {
+    histograms: Vec<Histogram<u64>>,
+}
+
+impl Default for StageLatency {
+    fn default() -> Self {
+        // Constant, valid bounds: `new_with_bounds` cannot fail for them.
+        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
+        Self { histograms: Stage::ALL.iter().map(|_| h()).collect() }
+    }
+}
+
+impl StageLatency {
+    pub fn record(&mut self, stage: Stage, elapsed: Duration) {
+        let us = (elapsed.as_micros() as u64).max(1);
+        if let Some(h) = self.histograms.get_mut(stage as usize) {
+            h.saturating_record(us);
+        }
+    }
+
+    pub fn samples(&self, stage: Stage) -> u64 {
+        self.histograms.get(stage as usize).map_or(0, Histogram::len)
+    }
+
+    /// Milliseconds at quantile `q` (0..1) of `stage`, or None before the first sample.
+    pub fn quantile_ms(&self, stage: Stage, q: f64) -> Option<f64> {
+        let h = self.histograms.get(stage as usize)?;
+        (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+    }
+}
