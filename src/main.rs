@@ -6,7 +6,7 @@ use edgefusion::{bag_echo, bag_info, convert, eval, replay, run as stack};
 use edgefusion_bag::{BagReader, BagWriter, Compression, StorageId, WriterOptions};
 use edgefusion_bus::Bus;
 use edgefusion_fusion::FusionNode;
-use edgefusion_node::{ParamValue, Params};
+use edgefusion_node::{ParamValue, Params, ParamsError};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -553,7 +553,8 @@ fn run_stack(args: RunArgs) -> Result<()> {
 
 /// `run` without a launch file: every node of this build under its own name and on the
 /// stack's topics, with its section of the --params files (defaults otherwise); --model sets
-/// the fusion node's model_path.
+/// the fusion node's model_path. A node that needs a parameter nobody gave (the V2X node's
+/// geodetic origin) is left out, and says so; any other parameter error stops the run.
 fn default_stack(args: &RunArgs) -> Result<Vec<stack::StackNode>> {
     if let Some(model) = &args.model {
         // Named on the command line, a missing model is an error, not a degraded run.
@@ -565,22 +566,28 @@ fn default_stack(args: &RunArgs) -> Result<Vec<stack::StackNode>> {
     if !args.bag.exists() {
         bail!("bag {} does not exist", args.bag.display());
     }
-    edgefusion::nodes::NODES
-        .iter()
-        .map(|kind| {
-            let mut params = Params::new();
-            for file in &args.params {
-                params.load_file(file, kind.name)?;
+    let mut nodes = Vec::new();
+    for kind in edgefusion::nodes::NODES {
+        let mut params = Params::new();
+        for file in &args.params {
+            params.load_file(file, kind.name)?;
+        }
+        if let (Some(model), true) = (&args.model, kind.name == FusionNode::NAME) {
+            let value = ParamValue::String(model.display().to_string());
+            params.set("model_path", value, "--model");
+        }
+        match (kind.build)(&params, kind.name) {
+            Ok(core) => nodes.push(stack::StackNode::plain(core)),
+            Err(e) if matches!(e.downcast_ref(), Some(ParamsError::Missing { .. })) => {
+                eprintln!(
+                    "{}: not started: {e} (give it with --params, or use --launch)",
+                    kind.name
+                )
             }
-            if let (Some(model), true) = (&args.model, kind.name == FusionNode::NAME) {
-                let value = ParamValue::String(model.display().to_string());
-                params.set("model_path", value, "--model");
-            }
-            let core =
-                (kind.build)(&params, kind.name).with_context(|| format!("node {}", kind.name))?;
-            Ok(stack::StackNode::plain(core))
-        })
-        .collect()
+            Err(e) => return Err(e.context(format!("node {}", kind.name))),
+        }
+    }
+    Ok(nodes)
 }
 
 /// `bag record --ros2` options, as the command line gives them.

@@ -166,7 +166,7 @@ mod tests {
     use std::sync::atomic::AtomicBool;
 
     #[test]
-    fn every_cloud_yields_one_output_stamped_on_the_bag_timeline() {
+    fn every_cloud_yields_one_output_on_the_bag_timeline_none_lost_at_the_end() {
         let dir = tempfile::tempdir().unwrap();
         let bag = dir.path().join("clouds");
         let mut writer = BagWriter::create(&bag, WriterOptions::default()).unwrap();
@@ -191,7 +191,8 @@ mod tests {
         let summary = run(nodes, &options, &AtomicBool::new(false)).unwrap();
         let fusion = &summary.nodes[0];
         assert_eq!(fusion.report.counters["clouds_received"], 3);
-        assert_eq!(fusion.report.problems, [("no_model".to_string(), 3)].into());
+        let problems = [("camera_missing".to_string(), 3), ("no_model".to_string(), 3)];
+        assert_eq!(fusion.report.problems, problems.into());
         assert_eq!(fusion.published[crate::topics::PERCEPTION_OBJECTS], 3);
         let reader = BagReader::open(&recording).unwrap();
         let read = ReadOptions {
@@ -208,7 +209,11 @@ mod tests {
                 )
             })
             .collect();
-        assert_eq!(times, stamps.map(|ns| (ns, ns)));
+        // Header: each cloud's stamp. Log time: the input that let the frame go, since a cloud
+        // with no image waits sync.camera_wait_ms (100 ms) of sensor time: the next cloud, and
+        // for the last one the end of the bag.
+        let released_at = [stamps[1], stamps[2], stamps[2]];
+        assert_eq!(times, [0, 1, 2].map(|i| (released_at[i], stamps[i])));
         // The node's last status on /diagnostics has its counters.
         let read = ReadOptions {
             topics: Some(vec![crate::topics::DIAGNOSTICS.into()]),

@@ -131,7 +131,7 @@ fn truth_frame(reader: &BagReader) -> Result<String> {
 fn run_frame(node: &mut FusionNode, frame: &Frame, repeat: usize) -> Vec<DetectedObject> {
     // Rejections are counted by reason in the node's stats (and logged there).
     if let Some(info) = &frame.camera_info {
-        let _ = node.on_camera_info(info);
+        let _ = node.on_camera_info(info, Default::default());
     }
     let Some(cloud) = &frame.cloud else { return Vec::new() };
     let image = frame.image.as_ref();

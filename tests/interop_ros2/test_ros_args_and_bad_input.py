@@ -107,7 +107,7 @@ def test_remaps_and_namespace_from_ros_args_apply_to_every_port(peer):
         assert peer.node.count_subscribers("/sensing/lidar/points") == 0
         assert peer.node.count_publishers("/perception/objects") == 0
         # Absolute names not remapped stay where they are, whatever the namespace.
-        assert peer.node.count_subscribers("/sensing/camera/front/image_raw") == 1
+        assert peer.node.count_subscribers("/sensing/camera/front/image_rect") == 1
     finally:
         code, err = stop(node)
     assert code == 0, err

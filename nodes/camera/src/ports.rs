@@ -2,12 +2,12 @@
 //! each message goes to. Each accepted image publishes the rectified image, then its CameraInfo.
 
 use crate::node::CameraNode;
-use crate::stats::{Counter, Stage};
+use crate::stats::Counter;
 use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::{CameraInfo, CompressedImage, Image};
 use edgefusion_node::topics;
-use edgefusion_node::{downcast, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary};
+use edgefusion_node::{downcast, Interface, NodeCore, NodeReport, Outbox, Port};
 
 /// Input ports.
 pub const CAMERA_INFO: usize = 0;
@@ -59,21 +59,6 @@ impl NodeCore for CameraNode {
     }
 
     fn report(&self) -> NodeReport {
-        let stats = self.stats();
-        let counters = stats.non_zero().map(|(c, n)| (c.name().to_string(), n));
-        let problems = stats.non_zero().filter(|(c, _)| c.is_problem());
-        let latency = Stage::ALL.iter().filter_map(|&stage| {
-            let summary = StageSummary {
-                p50_ms: self.latency().quantile_ms(stage, 0.5)?,
-                p99_ms: self.latency().quantile_ms(stage, 0.99)?,
-                samples: self.latency().samples(stage),
-            };
-            Some((stage.name().to_string(), summary))
-        });
-        NodeReport {
-            counters: counters.collect(),
-            problems: problems.map(|(c, n): (Counter, u64)| (c.name().to_string(), n)).collect(),
-            latency: latency.collect(),
-        }
+        edgefusion_node::stats::report(self.stats(), Counter::is_problem, self.latency())
     }
 }

@@ -1,9 +1,7 @@
 //! Counters of what the node received, published and rejected (one per reason), and per-stage
 //! latency histograms.
 
-use hdrhistogram::Histogram;
-use std::collections::BTreeMap;
-use std::time::Duration;
+use edgefusion_node::stats::Named;
 
 /// One thing the node counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -119,32 +117,10 @@ impl Counter {
 }
 
 /// The node's counters (all start at 0).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CameraStats {
-    counts: BTreeMap<Counter, u64>,
-}
-
-impl CameraStats {
-    pub fn get(&self, counter: Counter) -> u64 {
-        self.counts.get(&counter).copied().unwrap_or(0)
-    }
-
-    pub fn add(&mut self, counter: Counter, n: u64) {
-        *self.counts.entry(counter).or_insert(0) += n;
-    }
-
-    pub fn increment(&mut self, counter: Counter) {
-        self.add(counter, 1);
-    }
-
-    /// Non-zero counters, in declaration order.
-    pub fn non_zero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
-        self.counts.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (*c, *n))
-    }
-}
+pub type CameraStats = edgefusion_node::Counters<Counter>;
 
 /// A processing stage timed per image.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
     /// Layout checks and conversion to rgb8 (JPEG/PNG decoding, Bayer demosaicing, ...).
     Decode,
@@ -167,35 +143,17 @@ impl Stage {
     }
 }
 
-/// Latency histograms per [`Stage`], in microseconds (1 µs .. 1 h, 3 significant digits).
-#[derive(Debug, Clone)]
-pub struct StageLatency {
-    histograms: Vec<Histogram<u64>>,
-}
+/// Latency histograms per [`Stage`].
+pub type StageLatency = edgefusion_node::StageLatency<Stage>;
 
-impl Default for StageLatency {
-    fn default() -> Self {
-        // Constant, valid bounds: `new_with_bounds` cannot fail for them.
-        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
-        Self { histograms: Stage::ALL.iter().map(|_| h()).collect() }
+impl Named for Counter {
+    fn name(self) -> &'static str {
+        Counter::name(self)
     }
 }
 
-impl StageLatency {
-    pub fn record(&mut self, stage: Stage, elapsed: Duration) {
-        let us = (elapsed.as_micros() as u64).max(1);
-        if let Some(h) = self.histograms.get_mut(stage as usize) {
-            h.saturating_record(us);
-        }
-    }
-
-    pub fn samples(&self, stage: Stage) -> u64 {
-        self.histograms.get(stage as usize).map_or(0, Histogram::len)
-    }
-
-    /// Milliseconds at quantile `q` (0..1) of `stage`, or None before the first sample.
-    pub fn quantile_ms(&self, stage: Stage, q: f64) -> Option<f64> {
-        let h = self.histograms.get(stage as usize)?;
-        (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+impl Named for Stage {
+    fn name(self) -> &'static str {
+        Stage::name(self)
     }
 }

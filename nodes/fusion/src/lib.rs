@@ -7,28 +7,36 @@
 //!   the parameter and the file.
 //! - [`FusionNode`]: the transport-free core. [`FusionNode::new`]`(params)` loads the model
 //!   (unset or missing file → runs without it, empty outputs), [`FusionNode::with_model`] shares
-//!   an already loaded one. Inputs: [`FusionNode::on_camera_info`], [`FusionNode::on_tf_static`],
-//!   [`FusionNode::on_image`]`(Arc<Image>)`, and [`FusionNode::on_cloud`]`(&PointCloud2) ->
-//!   Result<Option<DetectedObjectArray>, FusionError>` (lidar drives the output). Every rejected
-//!   input is a [`FusionError`] and a [`Counter`] in [`FusionNode::stats`]; per-stage latency in
-//!   [`FusionNode::latency`] ([`Stage`]). [`FusionNode::track`] runs the tracker and the late
-//!   fusion with V2X ([`tracking`]) over a frame's detections.
+//!   an already loaded one. One method per input: [`FusionNode::on_camera_info`],
+//!   [`FusionNode::on_tf_static`], [`FusionNode::on_odometry`], [`FusionNode::on_v2x_objects`],
+//!   and those that return what to publish ([`Output`]): [`FusionNode::on_image`],
+//!   [`FusionNode::on_cloud`] (paired by [`sync`]), [`FusionNode::on_occupancy_grid`] and
+//!   [`FusionNode::on_lidar_objects`] (joined by [`scene`]), [`FusionNode::on_tick`] and
+//!   [`FusionNode::on_end`]. [`FusionNode::detect`] is the model step on one frame (used by
+//!   `edgefusion eval`). Every rejected input is a [`FusionError`] and a [`Counter`] in
+//!   [`FusionNode::stats`]; per-stage latency in [`FusionNode::latency`] ([`Stage`]).
+//!   docs/PERCEPTION.md describes the pairing, the degraded modes and the scene.
 //! - [`FusionModel`]: [`FusionModel::load`]`(path, &ModelOptions)` checks `contract()`, reads
 //!   `info()` and validates the outputs on synthetic inputs; [`FusionModel::run`] (`forward`),
 //!   [`FusionModel::detect_2d`] and [`FusionModel::lift`] take tensors made by [`convert`]:
 //!   [`convert::image_tensor`], [`convert::cloud_tensor`], [`convert::lidar_to_image`].
 //!
 //! ```no_run
-//! use edgefusion_fusion::{FusionNode, FusionParams};
+//! use edgefusion_fusion::{FusionNode, FusionParams, Output};
 //! use edgefusion_node::NodeParams;
+//! use std::sync::Arc;
 //! let params = FusionParams::from_yaml_file("calib/params/fusion.yaml", FusionNode::NAME)?;
 //! let mut node = FusionNode::new(params)?;
 //! # let (info, tf, image, cloud) = (Default::default(), Default::default(), Default::default(), Default::default());
-//! node.on_camera_info(&info)?;
+//! # let now = Default::default();
+//! node.on_camera_info(&info, now)?;
 //! node.on_tf_static(&tf)?;
-//! node.on_image(std::sync::Arc::new(image))?;
-//! if let Some(objects) = node.on_cloud(&cloud)? {
-//!     println!("{} objects", objects.objects.len());
+//! let mut outputs = node.on_image(Arc::new(image), now)?;
+//! outputs.extend(node.on_cloud(Arc::new(cloud), now)?);
+//! for output in outputs {
+//!     if let Output::Objects(objects) = output {
+//!         println!("{} objects", objects.objects.len());
+//!     }
 //! }
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

@@ -19,6 +19,7 @@ use edgefusion_msgs::std_msgs::Header;
 use edgefusion_msgs::tf2_msgs::TFMessage;
 use edgefusion_tf::TransformBuffer;
 use nalgebra::{Isometry3, Point3, Vector3 as NVector3};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -35,6 +36,9 @@ pub struct FusionNode {
     model: Option<Arc<FusionModel>>,
     tf: TransformBuffer,
     camera_info: Option<CameraInfo>,
+    /// Images that came before any CameraInfo (over DDS the camera node's image and its
+    /// CameraInfo race): they enter the pairing when the first CameraInfo comes.
+    images_before_info: VecDeque<Arc<Image>>,
     sync: CameraLidarSync,
     scene: SceneAssembler,
     ego: EgoPoses,
@@ -111,6 +115,7 @@ impl FusionNode {
             model,
             tf: TransformBuffer::new(),
             camera_info: None,
+            images_before_info: VecDeque::new(),
             stats: FusionStats::default(),
             latency: StageLatency::default(),
             tracking,
@@ -158,8 +163,14 @@ impl FusionNode {
         }
     }
 
-    /// `/sensing/camera/front/image_rect/camera_info`: kept (the latest) for size and P.
-    pub fn on_camera_info(&mut self, info: &CameraInfo) -> Result<(), FusionError> {
+    /// `/sensing/camera/front/image_rect/camera_info`: kept (the latest) for size and P. The
+    /// first one lets the images that came before it into the pairing: returns what the
+    /// frames they complete publish.
+    pub fn on_camera_info(
+        &mut self,
+        info: &CameraInfo,
+        now: Time,
+    ) -> Result<Vec<Output>, FusionError> {
         self.stats.increment(Counter::CameraInfosReceived);
         if !info.p.iter().all(|v| v.is_finite()) {
             let e = ConvertError::NonFiniteProjection { frame: info.header.frame_id.clone() };
@@ -168,7 +179,12 @@ impl FusionNode {
         if self.camera_info.as_ref() != Some(info) {
             self.camera_info = Some(info.clone());
         }
-        Ok(())
+        let mut out = Vec::new();
+        while let Some(image) = self.images_before_info.pop_front() {
+            // Each is checked against the CameraInfo now; a rejected one is counted and logged.
+            out.extend(self.on_image(image, now).unwrap_or_default());
+        }
+        Ok(out)
     }
 
     /// `/tf_static`: all transforms of the message, or none if one is invalid.
@@ -186,6 +202,14 @@ impl FusionNode {
     pub fn on_image(&mut self, image: Arc<Image>, now: Time) -> Result<Vec<Output>, FusionError> {
         let _entered =
             tracing::debug_span!("fusion_image", stamp = %stamp_text(image.header.stamp)).entered();
+        if self.camera_info.is_none() {
+            self.images_before_info.push_back(image);
+            if self.images_before_info.len() > self.params.sync.queue_size {
+                self.images_before_info.pop_front();
+                self.degrade(Counter::NoCameraInfo, "image dropped: no camera_info yet");
+            }
+            return Ok(Vec::new());
+        }
         self.stats.increment(Counter::ImagesReceived);
         if let Err(e) = convert::image_tensor(&image, self.camera_info.as_ref()) {
             return Err(self.reject(e.into()));
@@ -243,9 +267,14 @@ impl FusionNode {
         out
     }
 
-    /// The inputs ended: every waiting cloud and frame goes on with what it has.
+    /// The inputs ended: every waiting image, cloud and frame goes on with what it has.
     pub fn on_end(&mut self, now: Time) -> Vec<Output> {
-        let frames = self.sync.flush();
+        let mut frames = Vec::new();
+        for image in std::mem::take(&mut self.images_before_info) {
+            self.stats.increment(Counter::ImagesReceived);
+            frames.extend(self.sync.on_image(image));
+        }
+        frames.extend(self.sync.flush());
         let mut out = self.run_frames(frames, now);
         let assembled = self.scene.flush();
         out.extend(self.finish_frames(assembled));

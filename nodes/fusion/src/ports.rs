@@ -4,7 +4,7 @@
 //! crate::scene), holding a frame back while a sensor may still deliver.
 
 use crate::node::{FusionNode, Output};
-use crate::stats::{Counter, Stage};
+use crate::stats::Counter;
 use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::edgefusion::{DetectedObjectArray, Scene, V2xObjectArray};
 use edgefusion_msgs::nav_msgs::{OccupancyGrid, Odometry};
@@ -12,7 +12,7 @@ use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2};
 use edgefusion_msgs::tf2_msgs::TFMessage;
 use edgefusion_node::topics;
-use edgefusion_node::{downcast, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary};
+use edgefusion_node::{downcast, Interface, NodeCore, NodeReport, Outbox, Port};
 use std::time::Duration;
 
 const TF_STATIC: usize = 0;
@@ -76,10 +76,8 @@ impl NodeCore for FusionNode {
                 let _ = self.on_tf_static(&m);
                 Vec::new()
             }),
-            CAMERA_INFO => downcast::<CameraInfo>(message).map(|m| {
-                let _ = self.on_camera_info(&m);
-                Vec::new()
-            }),
+            CAMERA_INFO => downcast::<CameraInfo>(message)
+                .map(|m| self.on_camera_info(&m, now).unwrap_or_default()),
             IMAGE => downcast::<Image>(message).map(|m| self.on_image(m, now).unwrap_or_default()),
             CLOUD => downcast::<PointCloud2>(message)
                 .map(|cloud| self.on_cloud(cloud, now).unwrap_or_default()),
@@ -116,22 +114,8 @@ impl NodeCore for FusionNode {
     }
 
     fn report(&self) -> NodeReport {
-        let stats = self.stats();
-        let counters = stats.non_zero().map(|(c, n)| (c.name().to_string(), n));
-        let problems = stats.non_zero().filter(|(c, _)| !NOT_PROBLEMS.contains(c));
-        let latency = Stage::ALL.iter().filter_map(|&stage| {
-            let summary = StageSummary {
-                p50_ms: self.latency().quantile_ms(stage, 0.5)?,
-                p99_ms: self.latency().quantile_ms(stage, 0.99)?,
-                samples: self.latency().histogram(stage).len(),
-            };
-            Some((stage.name().to_string(), summary))
-        });
-        let mut report = NodeReport {
-            counters: counters.collect(),
-            problems: problems.map(|(c, n)| (c.name().to_string(), n)).collect(),
-            latency: latency.collect(),
-        };
+        let is_problem = |c: Counter| !NOT_PROBLEMS.contains(&c);
+        let mut report = edgefusion_node::stats::report(self.stats(), is_problem, self.latency());
         for (name, (n, problem)) in self.tracking().map(|t| t.counters()).unwrap_or_default() {
             if problem {
                 report.problems.insert(name.clone(), n);

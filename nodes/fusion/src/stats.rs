@@ -1,8 +1,6 @@
 //! Counters of what the node received, published, degraded and rejected, and per-stage latency.
 
-use hdrhistogram::Histogram;
-use std::collections::BTreeMap;
-use std::time::Duration;
+use edgefusion_node::stats::Named;
 
 /// One thing the node counts. Rejections (the `FusionError` of an input) and degraded outputs
 /// each have their own counter, so `/diagnostics` can say *why* output is missing.
@@ -129,32 +127,10 @@ impl Counter {
 }
 
 /// The node's counters (all start at 0).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FusionStats {
-    counts: BTreeMap<Counter, u64>,
-}
-
-impl FusionStats {
-    pub fn get(&self, counter: Counter) -> u64 {
-        self.counts.get(&counter).copied().unwrap_or(0)
-    }
-
-    pub fn add(&mut self, counter: Counter, n: u64) {
-        *self.counts.entry(counter).or_insert(0) += n;
-    }
-
-    pub fn increment(&mut self, counter: Counter) {
-        self.add(counter, 1);
-    }
-
-    /// Non-zero counters, in declaration order.
-    pub fn non_zero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
-        self.counts.iter().filter(|(_, n)| **n > 0).map(|(c, n)| (*c, *n))
-    }
-}
+pub type FusionStats = edgefusion_node::Counters<Counter>;
 
 /// A processing stage timed per cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Stage {
     /// Messages to tensors: image view, cloud view or gather, projection matrix.
     Conversion,
@@ -181,32 +157,17 @@ impl Stage {
     }
 }
 
-/// Latency histograms per [`Stage`], in microseconds (1 µs .. 1 h, 3 significant digits).
-#[derive(Debug, Clone)]
-pub struct StageLatency {
-    histograms: [Histogram<u64>; 5],
-}
+/// Latency histograms per [`Stage`].
+pub type StageLatency = edgefusion_node::StageLatency<Stage>;
 
-impl Default for StageLatency {
-    fn default() -> Self {
-        let h = || Histogram::new_with_bounds(1, 3_600_000_000, 3).expect("valid bounds");
-        Self { histograms: [h(), h(), h(), h(), h()] }
+impl Named for Counter {
+    fn name(self) -> &'static str {
+        Counter::name(self)
     }
 }
 
-impl StageLatency {
-    pub fn record(&mut self, stage: Stage, elapsed: Duration) {
-        let us = (elapsed.as_micros() as u64).max(1);
-        self.histograms[stage as usize].saturating_record(us);
-    }
-
-    pub fn histogram(&self, stage: Stage) -> &Histogram<u64> {
-        &self.histograms[stage as usize]
-    }
-
-    /// Milliseconds at quantile `q` (0..1) of `stage`, or None before the first sample.
-    pub fn quantile_ms(&self, stage: Stage, q: f64) -> Option<f64> {
-        let h = self.histogram(stage);
-        (!h.is_empty()).then(|| h.value_at_quantile(q) as f64 / 1000.0)
+impl Named for Stage {
+    fn name(self) -> &'static str {
+        Stage::name(self)
     }
 }

@@ -180,7 +180,7 @@ fn unknown_devices_are_refused_and_missing_cuda_falls_back_to_the_cpu() {
 // ---- Inputs ----------------------------------------------------------------------------------
 
 fn good_frame_is_served(node: &mut FusionNode, frame: &KittiFrame, with_model: bool) {
-    node.on_camera_info(frame.camera_info.as_ref().unwrap()).unwrap();
+    node.on_camera_info(frame.camera_info.as_ref().unwrap(), Default::default()).unwrap();
     let image = Arc::new(frame.image.clone().unwrap());
     let out = common::one_frame(&common::serve(node, image, frame_cloud(frame)));
     if with_model {
@@ -318,13 +318,13 @@ fn bad_inputs_with_the_fp32_model() {
     // A camera_info with a zero P makes a singular projection.
     let mut uncalibrated = frame.camera_info.clone().unwrap();
     uncalibrated.p = [0.0; 12];
-    node.on_camera_info(&uncalibrated).unwrap();
+    node.on_camera_info(&uncalibrated, Default::default()).unwrap();
     let e = node.detect(Some(cloud), image).unwrap_err();
     assert!(matches!(e, FusionError::Convert(ConvertError::SingularProjection { .. })), "{e}");
     assert_eq!(node.stats().get(Counter::SingularProjection), 1);
     let mut broken = frame.camera_info.clone().unwrap();
     broken.p[3] = f64::NAN;
-    assert!(node.on_camera_info(&broken).is_err());
+    assert!(node.on_camera_info(&broken, Default::default()).is_err());
     assert_eq!(node.stats().get(Counter::BadCameraInfo), 1);
     good_frame_is_served(&mut node, &frame, true);
 
@@ -367,7 +367,7 @@ fn no_image_or_camera_info_yet_gives_empty_outputs() {
     let cloud = frame.cloud.as_ref().unwrap();
     assert!(node.detect(Some(cloud), frame.image.as_ref()).unwrap().objects.is_empty());
     assert_eq!(node.stats().get(Counter::NoCameraInfo), 1);
-    node.on_camera_info(frame.camera_info.as_ref().unwrap()).unwrap();
+    node.on_camera_info(frame.camera_info.as_ref().unwrap(), Default::default()).unwrap();
     // No image at all: the cloud waits sync.camera_wait_ms (on a tick), then goes on alone.
     let now = cloud.header.stamp;
     assert!(node.on_cloud(frame_cloud(&frame), now).unwrap().is_empty());
@@ -376,4 +376,26 @@ fn no_image_or_camera_info_yet_gives_empty_outputs() {
     assert!(common::one_frame(&out).objects.is_empty());
     assert_eq!(node.stats().get(Counter::CameraMissing), 1);
     good_frame_is_served(&mut node, &frame, true);
+}
+
+#[test]
+fn an_image_before_any_camera_info_waits_for_it() {
+    // Over DDS the camera node's image and its CameraInfo race: the image may come first.
+    let Some(frame) = common::kitti_000008() else { return };
+    let Some(model) = common::model("fp32") else { return };
+    let params = FusionParams { lidar_wait_ns: 0, ..Default::default() };
+    let mut node = FusionNode::with_model(params, Some(model));
+    node.on_tf_static(frame.static_tf.as_ref().unwrap()).unwrap();
+    let now = frame.cloud.as_ref().unwrap().header.stamp;
+    let image = Arc::new(frame.image.clone().unwrap());
+    assert!(node.on_image(image, now).unwrap().is_empty());
+    assert!(node.on_cloud(frame_cloud(&frame), now).unwrap().is_empty(), "waits for its image");
+    let out = node.on_camera_info(frame.camera_info.as_ref().unwrap(), now).unwrap();
+    let cars = common::one_frame(&out)
+        .objects
+        .iter()
+        .filter(|o| o.classification == DetectedObject::CLASS_CAR)
+        .count();
+    assert!(cars >= 5, "{cars} cars");
+    assert_eq!(node.stats().get(Counter::NoCameraInfo), 0);
 }

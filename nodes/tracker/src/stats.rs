@@ -1,14 +1,18 @@
 //! Counters of the tracker and the late fusion: what came in, what was made, and every reason
 //! an input (or part of one) was dropped, so `/diagnostics` can say why objects are missing.
 
-use std::collections::BTreeMap;
-
 macro_rules! counters {
     ($($(#[$doc:meta])* $variant:ident => $name:literal,)*) => {
         /// One thing the tracker or the late fusion counts.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Counter {
             $($(#[$doc])* $variant,)*
+        }
+
+        impl edgefusion_node::Named for Counter {
+            fn name(self) -> &'static str {
+                Counter::name(self)
+            }
         }
 
         impl Counter {
@@ -85,28 +89,4 @@ counters! {
 }
 
 /// Counters (all start at 0).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stats {
-    counts: BTreeMap<Counter, u64>,
-}
-
-impl Stats {
-    pub fn get(&self, counter: Counter) -> u64 {
-        self.counts.get(&counter).copied().unwrap_or(0)
-    }
-
-    pub fn add(&mut self, counter: Counter, n: u64) {
-        if n > 0 {
-            *self.counts.entry(counter).or_insert(0) += n;
-        }
-    }
-
-    pub fn increment(&mut self, counter: Counter) {
-        self.add(counter, 1);
-    }
-
-    /// Non-zero counters, in declaration order.
-    pub fn non_zero(&self) -> impl Iterator<Item = (Counter, u64)> + '_ {
-        self.counts.iter().map(|(c, n)| (*c, *n))
-    }
-}
+pub type Stats = edgefusion_node::Counters<Counter>;

@@ -167,6 +167,7 @@ fn vehicle_launch_py_matches_the_xml() {
         ("model_path", "/opt/models/fusion_fp32.pt"),
         ("lidar_topic", "/velodyne_points"),
         ("image_topic", "/camera/image"),
+        ("compressed_image_topic", "/camera/image/compressed"),
         ("camera_info_topic", "/camera/info"),
         ("odometry_topic", "/odom"),
     ];
@@ -176,7 +177,7 @@ fn vehicle_launch_py_matches_the_xml() {
         let path = repo().join("launch/vehicle.launch.xml");
         let plan = read_launch_file(&path, &options(args, &[], Vec::new()))
             .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(plan.nodes.len(), 3);
+        assert_eq!(plan.nodes.len(), 4);
         assert_eq!(xml_view(&plan), py_view(&py, &values), "with {args:?}");
     }
 }

@@ -1,5 +1,5 @@
 //! The repository's launch files (launch/) read into the plan they are written to give:
-//! the lidar, v2x and fusion nodes of package edgefusion with their calib/params files,
+//! the camera, lidar, v2x and fusion nodes of package edgefusion with their calib/params files,
 //! use_sim_time, and the sensor inputs remapped (onto the CARLA bridge's topics in carla.launch.xml).
 
 mod common;
@@ -21,14 +21,15 @@ fn plan(file: &str, args: &[(&str, &str)]) -> LaunchPlan {
     read_launch_file(&path, &options(args, &[], Vec::new())).unwrap_or_else(|e| panic!("{e}"))
 }
 
-const STACK_INPUTS: [&str; 4] = [
+const STACK_INPUTS: [&str; 5] = [
     "/sensing/lidar/points",
     "/sensing/camera/front/image_raw",
+    "/sensing/camera/front/image_raw/compressed",
     "/sensing/camera/front/camera_info",
     "/localization/odometry",
 ];
 
-fn check_nodes(plan: &LaunchPlan, sim_time: bool, namespace: &str, inputs_to: [&str; 4]) {
+fn check_nodes(plan: &LaunchPlan, sim_time: bool, namespace: &str, inputs_to: [&str; 5]) {
     let nodes: Vec<(&str, &str, Option<&str>)> = plan
         .nodes
         .iter()
@@ -37,6 +38,7 @@ fn check_nodes(plan: &LaunchPlan, sim_time: bool, namespace: &str, inputs_to: [&
     assert_eq!(
         nodes,
         [
+            ("edgefusion", "edgefusion_camera", Some("camera")),
             ("edgefusion", "edgefusion_lidar", Some("lidar")),
             ("edgefusion", "edgefusion_v2x", Some("v2x")),
             ("edgefusion", "edgefusion_fusion", Some("fusion")),
@@ -97,7 +99,8 @@ fn vehicle_launch_xml_with_arguments() {
         "vehicle.launch.xml",
         &[("use_sim_time", "true"), ("namespace", "car1"), ("lidar_topic", "/velodyne_points")],
     );
-    let inputs = ["/velodyne_points", STACK_INPUTS[1], STACK_INPUTS[2], STACK_INPUTS[3]];
+    let mut inputs = STACK_INPUTS;
+    inputs[0] = "/velodyne_points";
     check_nodes(&plan, true, "/car1", inputs);
 }
 
@@ -111,6 +114,8 @@ fn carla_launch_xml_remaps_the_bridge_topics_onto_the_stack() {
         [
             "/carla/ego_vehicle/lidar",
             "/carla/ego_vehicle/rgb_front/image",
+            // The bridge has no compressed image: the stack's own name, unused.
+            "/sensing/camera/front/image_raw/compressed",
             "/carla/ego_vehicle/rgb_front/camera_info",
             "/carla/ego_vehicle/odometry",
         ],

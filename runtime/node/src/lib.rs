@@ -6,7 +6,9 @@
 mod core;
 pub mod diagnostics;
 pub mod params;
+pub mod stats;
 pub mod topics;
 
 pub use crate::core::{downcast, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary};
 pub use params::{NodeParams, ParamReader, ParamValue, Params, ParamsError};
+pub use stats::{Counters, Named, StageLatency};

@@ -28,10 +28,13 @@ pub fn model(variant: &str) -> Option<Arc<FusionModel>> {
     Some(model.clone())
 }
 
-/// A node around `model` that has seen 000008's camera_info and static transforms.
+/// A node around `model` that has seen 000008's camera_info and static transforms. There is
+/// no lidar node in these tests: frames do not wait for its grid (scene.lidar_wait_ms 0).
 pub fn node(model: Option<Arc<FusionModel>>, frame: &KittiFrame) -> FusionNode {
-    let mut node = FusionNode::with_model(FusionParams::default(), model);
-    node.on_camera_info(frame.camera_info.as_ref().expect("camera_info")).unwrap();
+    let params = FusionParams { lidar_wait_ns: 0, ..Default::default() };
+    let mut node = FusionNode::with_model(params, model);
+    node.on_camera_info(frame.camera_info.as_ref().expect("camera_info"), Default::default())
+        .unwrap();
     node.on_tf_static(frame.static_tf.as_ref().expect("static tf")).unwrap();
     node
 }
