@@ -621,7 +621,9 @@ fn play_ros2(
             eprintln!("no subscriber after {seconds} s on: {}; playing anyway", missing.join(", "));
         }
     }
-    replay::play_to(reader, &mut destination, options, stop)
+    let report = replay::play_to(reader, &mut destination, options, stop);
+    destination.finish();
+    report
 }
 
 #[cfg(not(feature = "ros2"))]

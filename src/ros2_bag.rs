@@ -20,6 +20,12 @@ use std::time::{Duration, Instant};
 /// [`RosDestination::wait_for_subscribers`]).
 const MATCH_SETTLE: Duration = Duration::from_millis(500);
 
+/// How long a player keeps its publishers after the last message. Fast DDS sends large
+/// samples (a 1.5 MB cloud is ~25 UDP fragments under flow control) from its own threads after
+/// `publish` returns; a writer deleted right away loses the last best-effort sample (seen in the
+/// two-host test, once in 300).
+const LINGER: Duration = Duration::from_secs(1);
+
 /// Topics of ROS 2's own machinery, recorded only when named.
 const INFRASTRUCTURE_TOPICS: [&str; 2] = ["/rosout", "/parameter_events"];
 
@@ -102,6 +108,14 @@ impl RosDestination {
                 return missing;
             }
         }
+    }
+}
+
+impl RosDestination {
+    /// After the last message: keeps the publishers alive for [`LINGER`] so that DDS sends
+    /// what it still holds, then drops them.
+    pub fn finish(self) {
+        std::thread::sleep(LINGER);
     }
 }
 

@@ -10,6 +10,7 @@ use crate::stats::{CameraStats, Counter, Stage, StageLatency};
 use edgefusion_msgs::sensor_msgs::{CameraInfo, CompressedImage, Image};
 use edgefusion_msgs::std_msgs::Header;
 use edgefusion_node::topics;
+use edgefusion_node::Named;
 use std::sync::Arc;
 use std::time::Instant;
 

@@ -73,33 +73,6 @@ impl Counter {
         Self::WrongMessageType,
     ];
 
-    /// snake_case name, for logs and diagnostics.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::ImagesReceived => "images_received",
-            Self::CompressedReceived => "compressed_received",
-            Self::CameraInfoReceived => "camera_info_received",
-            Self::CameraInfoIgnored => "camera_info_ignored",
-            Self::Outputs => "outputs",
-            Self::Remapped => "remapped",
-            Self::PassedThrough => "passed_through",
-            Self::MapsBuilt => "maps_built",
-            Self::NoCameraInfo => "no_camera_info",
-            Self::BadCameraInfo => "bad_camera_info",
-            Self::Uncalibrated => "uncalibrated",
-            Self::UnsupportedDistortion => "unsupported_distortion",
-            Self::UnsupportedEncoding => "unsupported_encoding",
-            Self::UnsupportedFormat => "unsupported_format",
-            Self::CorruptCompressed => "corrupt_compressed",
-            Self::BadStep => "bad_step",
-            Self::BadDataLength => "bad_data_length",
-            Self::BadSize => "bad_size",
-            Self::TooLarge => "too_large",
-            Self::SizeMismatch => "size_mismatch",
-            Self::WrongMessageType => "wrong_message_type",
-        }
-    }
-
     /// Whether this counts a problem (a rejected input) rather than work.
     pub fn is_problem(self) -> bool {
         !matches!(
@@ -133,27 +106,47 @@ pub enum Stage {
 
 impl Stage {
     pub const ALL: [Stage; 3] = [Self::Decode, Self::Rectify, Self::Total];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Decode => "decode",
-            Self::Rectify => "rectify",
-            Self::Total => "total",
-        }
-    }
 }
 
 /// Latency histograms per [`Stage`].
 pub type StageLatency = edgefusion_node::StageLatency<Stage>;
 
 impl Named for Counter {
+    /// snake_case name, for logs and diagnostics.
     fn name(self) -> &'static str {
-        Counter::name(self)
+        match self {
+            Self::ImagesReceived => "images_received",
+            Self::CompressedReceived => "compressed_received",
+            Self::CameraInfoReceived => "camera_info_received",
+            Self::CameraInfoIgnored => "camera_info_ignored",
+            Self::Outputs => "outputs",
+            Self::Remapped => "remapped",
+            Self::PassedThrough => "passed_through",
+            Self::MapsBuilt => "maps_built",
+            Self::NoCameraInfo => "no_camera_info",
+            Self::BadCameraInfo => "bad_camera_info",
+            Self::Uncalibrated => "uncalibrated",
+            Self::UnsupportedDistortion => "unsupported_distortion",
+            Self::UnsupportedEncoding => "unsupported_encoding",
+            Self::UnsupportedFormat => "unsupported_format",
+            Self::CorruptCompressed => "corrupt_compressed",
+            Self::BadStep => "bad_step",
+            Self::BadDataLength => "bad_data_length",
+            Self::BadSize => "bad_size",
+            Self::TooLarge => "too_large",
+            Self::SizeMismatch => "size_mismatch",
+            Self::WrongMessageType => "wrong_message_type",
+        }
     }
 }
 
 impl Named for Stage {
+    /// snake_case name, for logs and diagnostics.
     fn name(self) -> &'static str {
-        Stage::name(self)
+        match self {
+            Self::Decode => "decode",
+            Self::Rectify => "rectify",
+            Self::Total => "total",
+        }
     }
 }

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use edgefusion_camera::{CameraError, CameraNode, CameraParams, Counter};
+use edgefusion_node::Named;
 use std::sync::Arc;
 
 #[test]

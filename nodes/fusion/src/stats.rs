@@ -88,9 +88,35 @@ impl Counter {
         Self::ModelFailure,
         Self::WrongMessageType,
     ];
+}
 
+/// The node's counters (all start at 0).
+pub type FusionStats = edgefusion_node::Counters<Counter>;
+
+/// A processing stage timed per cloud.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Stage {
+    /// Messages to tensors: image view, cloud view or gather, projection matrix.
+    Conversion,
+    Detect2d,
+    Lift,
+    /// The whole model step of a frame (`FusionNode::detect`), output message included.
+    Total,
+    /// Ego motion, tracker update, late fusion with V2X and the scene, per frame.
+    Tracking,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] =
+        [Self::Conversion, Self::Detect2d, Self::Lift, Self::Total, Self::Tracking];
+}
+
+/// Latency histograms per [`Stage`].
+pub type StageLatency = edgefusion_node::StageLatency<Stage>;
+
+impl Named for Counter {
     /// snake_case name, for logs and diagnostics.
-    pub fn name(self) -> &'static str {
+    fn name(self) -> &'static str {
         match self {
             Self::CloudsReceived => "clouds_received",
             Self::ImagesReceived => "images_received",
@@ -126,27 +152,9 @@ impl Counter {
     }
 }
 
-/// The node's counters (all start at 0).
-pub type FusionStats = edgefusion_node::Counters<Counter>;
-
-/// A processing stage timed per cloud.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Stage {
-    /// Messages to tensors: image view, cloud view or gather, projection matrix.
-    Conversion,
-    Detect2d,
-    Lift,
-    /// The whole model step of a frame (`FusionNode::detect`), output message included.
-    Total,
-    /// Ego motion, tracker update, late fusion with V2X and the scene, per frame.
-    Tracking,
-}
-
-impl Stage {
-    pub const ALL: [Stage; 5] =
-        [Self::Conversion, Self::Detect2d, Self::Lift, Self::Total, Self::Tracking];
-
-    pub fn name(self) -> &'static str {
+impl Named for Stage {
+    /// snake_case name, for logs and diagnostics.
+    fn name(self) -> &'static str {
         match self {
             Self::Conversion => "conversion",
             Self::Detect2d => "detect_2d",
@@ -154,20 +162,5 @@ impl Stage {
             Self::Total => "total",
             Self::Tracking => "tracking",
         }
-    }
-}
-
-/// Latency histograms per [`Stage`].
-pub type StageLatency = edgefusion_node::StageLatency<Stage>;
-
-impl Named for Counter {
-    fn name(self) -> &'static str {
-        Counter::name(self)
-    }
-}
-
-impl Named for Stage {
-    fn name(self) -> &'static str {
-        Stage::name(self)
     }
 }

@@ -12,6 +12,7 @@ mod common;
 
 use edgefusion_lidar::{LidarNode, LidarParams, Stage};
 use edgefusion_msgs::sensor_msgs::PointCloudReader;
+use edgefusion_node::Named;
 use edgefusion_node::NodeParams;
 use std::io::Write;
 use std::path::Path;

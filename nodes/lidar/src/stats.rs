@@ -78,36 +78,6 @@ impl Counter {
         Self::WrongMessageType,
     ];
 
-    /// snake_case name, for logs and diagnostics.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::CloudsReceived => "clouds_received",
-            Self::TfStaticReceived => "tf_static_received",
-            Self::Outputs => "outputs",
-            Self::PointsIn => "points_in",
-            Self::NonFinitePoints => "non_finite_points",
-            Self::CroppedPoints => "cropped_points",
-            Self::EgoPoints => "ego_points",
-            Self::VoxelMergedPoints => "voxel_merged_points",
-            Self::GroundPoints => "ground_points",
-            Self::ObstaclePoints => "obstacle_points",
-            Self::EmptyCloud => "empty_cloud",
-            Self::ClustersPublished => "clusters_published",
-            Self::ClustersTooFewPoints => "clusters_too_few_points",
-            Self::ClustersTooManyPoints => "clusters_too_many_points",
-            Self::ClustersTooLong => "clusters_too_long",
-            Self::BadTfStatic => "bad_tf_static",
-            Self::TransformUnavailable => "transform_unavailable",
-            Self::CloudRowStep => "cloud_row_step",
-            Self::CloudDataLength => "cloud_data_length",
-            Self::CloudUnknownDatatype => "cloud_unknown_datatype",
-            Self::CloudFieldOutsidePoint => "cloud_field_outside_point",
-            Self::CloudEmptyField => "cloud_empty_field",
-            Self::CloudMissingField => "cloud_missing_field",
-            Self::WrongMessageType => "wrong_message_type",
-        }
-    }
-
     /// Whether this counts a problem (a rejected input or a degraded output) rather than
     /// work. Non-finite points are not one: is_dense = false clouds mark absent returns so.
     pub fn is_problem(self) -> bool {
@@ -173,8 +143,46 @@ impl Stage {
         Self::Output,
         Self::Total,
     ];
+}
 
-    pub fn name(self) -> &'static str {
+/// Latency histograms per [`Stage`].
+pub type StageLatency = edgefusion_node::StageLatency<Stage>;
+
+impl Named for Counter {
+    /// snake_case name, for logs and diagnostics.
+    fn name(self) -> &'static str {
+        match self {
+            Self::CloudsReceived => "clouds_received",
+            Self::TfStaticReceived => "tf_static_received",
+            Self::Outputs => "outputs",
+            Self::PointsIn => "points_in",
+            Self::NonFinitePoints => "non_finite_points",
+            Self::CroppedPoints => "cropped_points",
+            Self::EgoPoints => "ego_points",
+            Self::VoxelMergedPoints => "voxel_merged_points",
+            Self::GroundPoints => "ground_points",
+            Self::ObstaclePoints => "obstacle_points",
+            Self::EmptyCloud => "empty_cloud",
+            Self::ClustersPublished => "clusters_published",
+            Self::ClustersTooFewPoints => "clusters_too_few_points",
+            Self::ClustersTooManyPoints => "clusters_too_many_points",
+            Self::ClustersTooLong => "clusters_too_long",
+            Self::BadTfStatic => "bad_tf_static",
+            Self::TransformUnavailable => "transform_unavailable",
+            Self::CloudRowStep => "cloud_row_step",
+            Self::CloudDataLength => "cloud_data_length",
+            Self::CloudUnknownDatatype => "cloud_unknown_datatype",
+            Self::CloudFieldOutsidePoint => "cloud_field_outside_point",
+            Self::CloudEmptyField => "cloud_empty_field",
+            Self::CloudMissingField => "cloud_missing_field",
+            Self::WrongMessageType => "wrong_message_type",
+        }
+    }
+}
+
+impl Named for Stage {
+    /// snake_case name, for logs and diagnostics.
+    fn name(self) -> &'static str {
         match self {
             Self::Transform => "transform",
             Self::Crop => "crop",
@@ -185,20 +193,5 @@ impl Stage {
             Self::Output => "output",
             Self::Total => "total",
         }
-    }
-}
-
-/// Latency histograms per [`Stage`].
-pub type StageLatency = edgefusion_node::StageLatency<Stage>;
-
-impl Named for Counter {
-    fn name(self) -> &'static str {
-        Counter::name(self)
-    }
-}
-
-impl Named for Stage {
-    fn name(self) -> &'static str {
-        Stage::name(self)
     }
 }

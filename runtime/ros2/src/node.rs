@@ -188,13 +188,20 @@ pub fn run_node(
         }
     }
     core.on_end(clock.now(), &mut out);
-    publish(&mut out, &outputs);
+    if !out.is_empty() {
+        publish(&mut out, &outputs);
+        // DDS sends from its own threads: keep the writers a moment so the last samples leave.
+        std::thread::sleep(END_LINGER);
+    }
     let undecodable = inputs.iter().map(|i| (i.topic.clone(), i.undecodable)).collect();
     Ok(RosNodeSummary { name, report: core.report(), undecodable })
 }
 
 /// Tick periods a tick may be deferred while inputs keep arriving.
 const TICK_MAX_DEFER: u32 = 5;
+
+/// How long a node keeps its writers after publishing what it held back at the end.
+const END_LINGER: Duration = Duration::from_millis(500);
 
 /// The node's time: the system clock, or `/clock` under `use_sim_time`.
 struct NodeClock {
