@@ -80,7 +80,11 @@ fn peer(
     tf: &edgefusion_msgs::tf2_msgs::TFMessage,
     params: &LidarParams,
 ) {
-    let python = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
+    // EDGEFUSION_PEER_PYTHON: a Python with scipy adds the clustering peer (the project's
+    // .venv has numpy only).
+    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
+    let python = std::env::var("EDGEFUSION_PEER_PYTHON").unwrap_or_else(|_| venv.to_string());
+    let python = python.as_str();
     if !Path::new(python).is_file() {
         println!("\nnumpy peer skipped: no {python}");
         return;
@@ -122,6 +126,8 @@ fn peer(
         )
         .args([g.height_threshold, g.seed_min_range, g.seed_max_range].map(|v| v.to_string()))
         .args([params.bins_per_sector().to_string(), RUNS.min(20).to_string()])
+        .args([params.cluster.tolerance, params.grid.max_obstacle_height].map(|v| v.to_string()))
+        .args([params.cluster.min_points, params.cluster.max_points].map(|v| v.to_string()))
         .env("OMP_NUM_THREADS", "2")
         .output();
     let _ = std::fs::remove_file(&path);

@@ -6,6 +6,11 @@ keys); lowest z per (sector, radial bin); seed = mode of the minima in the seed 
 sector a line walked outwards over the bins (a Python loop over bins: the walk is sequential);
 heights above the line interpolated per point. Prints p50/p99 per stage and checks that the
 result agrees with itself across runs.
+
+With scipy importable, also the grouping step of the clustering as PCL-style Euclidean
+clustering is usually written in Python: the non-ground points up to the obstacle height, a
+k-d tree's pairs within the tolerance in x/y (scipy.spatial.cKDTree.query_pairs), connected
+components of that graph (scipy.sparse.csgraph); no box fit.
 """
 import sys
 import time
@@ -75,7 +80,17 @@ def main():
     sectors, bin_len, max_dev, max_change, max_slope = int(float(a[7])), *map(float, a[8:12])
     threshold, seed_min, seed_max = map(float, a[12:15])
     bins, runs = int(a[15]), int(a[16])
+    tolerance, max_height, min_points, max_points = float(a[17]), float(a[18]), int(a[19]), int(a[20])
+    try:
+        import scipy
+        from scipy.sparse import coo_matrix
+        from scipy.sparse.csgraph import connected_components
+        from scipy.spatial import cKDTree
+    except ImportError:
+        scipy = None
     times = {"voxel": [], "ground": []}
+    if scipy:
+        times["cluster"] = []
     for _ in range(runs + 1):
         t0 = time.perf_counter()
         v = voxel(points, size, origin)
@@ -85,12 +100,24 @@ def main():
         t2 = time.perf_counter()
         times["voxel"].append(t1 - t0)
         times["ground"].append(t2 - t1)
-    print(f"numpy {np.__version__} peer, same points after crop ({len(points)}), {runs} runs")
+        if scipy:
+            obstacles = v[(h > threshold) & (h <= max_height), :2]
+            pairs = cKDTree(obstacles).query_pairs(tolerance, output_type="ndarray")
+            graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                               shape=(len(obstacles), len(obstacles)))
+            _, labels = connected_components(graph, directed=False)
+            sizes = np.bincount(labels)
+            kept = ((sizes >= min_points) & (sizes <= max_points)).sum()
+            times["cluster"].append(time.perf_counter() - t2)
+    with_scipy = f", scipy {scipy.__version__} (cluster: grouping only)" if scipy else ""
+    print(f"numpy {np.__version__}{with_scipy} peer, same points after crop ({len(points)}), {runs} runs")
     print("  stage       p50 ms   p99 ms")
     for stage, ts in times.items():
         ts = np.array(ts[1:]) * 1e3
         print(f"  {stage:<10} {np.percentile(ts, 50):>7.2f} {np.percentile(ts, 99):>8.2f}")
     print(f"  voxels {len(v)}, ground {(h <= threshold).sum()}, non-ground {(h > threshold).sum()}")
+    if scipy:
+        print(f"  clusters of {min_points}..{max_points} points: {kept}")
 
 
 if __name__ == "__main__":
