@@ -10,17 +10,16 @@ use edgefusion_camera::{CameraNode, CameraParams};
 use edgefusion_msgs::builtin_interfaces::Time;
 use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::{CameraInfo, Image};
-use edgefusion_node::{topics, NodeCore, Outbox};
+use edgefusion_node::{topics, NodeCore};
 use std::sync::Arc;
 
 fn core() -> Box<dyn NodeCore> {
     Box::new(CameraNode::new(CameraParams::default()).unwrap())
 }
 
+/// Feeds one message and returns what was published, by output port.
 fn feed(core: &mut dyn NodeCore, input: usize, message: AnyMessage) -> Vec<(usize, AnyMessage)> {
-    let mut out = Outbox::new();
-    core.on_message(input, &message, Time::default(), &mut out);
-    out.drain().collect()
+    edgefusion_node::feed(core, input, &message, Time::default())
 }
 
 #[test]

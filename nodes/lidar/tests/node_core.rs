@@ -11,7 +11,7 @@ use edgefusion_msgs::edgefusion::DetectedObjectArray;
 use edgefusion_msgs::nav_msgs::OccupancyGrid;
 use edgefusion_msgs::registry::AnyMessage;
 use edgefusion_msgs::sensor_msgs::PointCloud2;
-use edgefusion_node::{topics, NodeCore, Outbox};
+use edgefusion_node::{topics, NodeCore};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -22,9 +22,7 @@ fn core() -> Box<dyn NodeCore> {
 
 /// Feeds one message and returns what was published, by output port.
 fn feed(core: &mut dyn NodeCore, input: usize, message: AnyMessage) -> Vec<(usize, AnyMessage)> {
-    let mut out = Outbox::new();
-    core.on_message(input, &message, Time::default(), &mut out);
-    out.drain().collect()
+    edgefusion_node::feed(core, input, &message, Time::default())
 }
 
 #[test]

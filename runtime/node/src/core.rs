@@ -115,6 +115,19 @@ pub trait NodeCore: Send {
     fn report(&self) -> NodeReport;
 }
 
+/// One message on input port `input` at node time `now`, as a runtime hands it over; returns
+/// what the node published, by output port (for tests and tools that drive a core directly).
+pub fn feed(
+    core: &mut dyn NodeCore,
+    input: usize,
+    message: &AnyMessage,
+    now: Time,
+) -> Vec<(usize, AnyMessage)> {
+    let mut out = Outbox::new();
+    core.on_message(input, message, now, &mut out);
+    out.drain().collect()
+}
+
 /// The payload of an input as `M`, shared (no copy), or `None` if it is another type.
 pub fn downcast<M: Message>(message: &AnyMessage) -> Option<Arc<M>> {
     message.clone().downcast::<M>().ok()

@@ -9,6 +9,8 @@ pub mod params;
 pub mod stats;
 pub mod topics;
 
-pub use crate::core::{downcast, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary};
+pub use crate::core::{
+    downcast, feed, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary,
+};
 pub use params::{NodeParams, ParamReader, ParamValue, Params, ParamsError};
 pub use stats::{Counters, Named, StageLatency};
