@@ -399,3 +399,29 @@ fn an_image_before_any_camera_info_waits_for_it() {
     assert!(cars >= 5, "{cars} cars");
     assert_eq!(node.stats().get(Counter::NoCameraInfo), 0);
 }
+
+#[test]
+fn time_going_backwards_restarts_pairing_and_tracking_without_losing_frames() {
+    // A bag played again from its start (`bag play --loop`), or a clock reset.
+    let Some(frame) = common::kitti_000008() else { return };
+    let Some(model) = common::model("int8") else { return };
+    let mut node = common::node(Some(model), &frame);
+    let start = frame.cloud.as_ref().unwrap().header.stamp.as_nanos();
+    let mut frames = 0;
+    for k in [0i64, 1, 2, 0, 1] {
+        let stamp = edgefusion_msgs::builtin_interfaces::Time::from_nanos(start + k * 100_000_000);
+        let image = with_image(&frame, |i| i.header.stamp = stamp);
+        let cloud = Arc::new(with_cloud(&frame, |c| c.header.stamp = stamp));
+        let out = common::serve(&mut node, image, cloud);
+        let objects = common::one_frame(&out);
+        assert_eq!(objects.header.stamp, stamp);
+        assert!(objects.objects.len() >= 5, "frame {k}: the cars are still found");
+        assert_eq!(common::tracked(&out).len(), 1, "frame {k}: tracking goes on");
+        frames += 1;
+    }
+    assert_eq!(node.stats().get(Counter::Outputs), frames);
+    // Both inputs stepped back once: the image first, which restarts the pairing.
+    assert_eq!(node.stats().get(Counter::TimeJumpedBack), 1);
+    let tracker = node.tracking().unwrap().counters();
+    assert_eq!(tracker.get("tracking.time_went_backwards"), Some(&(1, true)));
+}
