@@ -45,9 +45,9 @@ def stamp_of(weights_sha: str, frame_dir: Optional[Path]) -> Dict[str, str]:
 def reference(module_path: Path, frame_dir: Path) -> dict:
     """The saved module's outputs on the frame, with an exact description of the inputs."""
     image, points, projection = kitti.load_frame(frame_dir)
-    # The engine the Rust runner sets (tch has no "x86" engine): int8 kernels of different
+    # The engine the Rust runner sets (nodes/fusion/src/qengine.rs): int8 kernels of different
     # engines round differently, enough to move detections across the score threshold.
-    torch.backends.quantized.engine = "fbgemm"
+    torch.backends.quantized.engine = "x86"
     module = torch.jit.load(str(module_path))
     with torch.no_grad():
         outputs = module(image, "rgb8", points, projection)

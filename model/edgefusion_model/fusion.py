@@ -25,7 +25,7 @@ NETWORK = "FastestDet COCO-80 (github.com/dog-qiuqiu/FastestDet@50473cd), BGR in
 CLASS_NAMES = {1: "car", 2: "truck", 3: "bus", 4: "pedestrian", 5: "cyclist", 6: "motorcycle"}
 QUANTIZATION = {
     "fp32": "none",
-    "int8": "FX static int8, x86 qconfig mapping, detect head fp32, calibrated on KITTI 000008 views",
+    "int8": "FX static int8 of the reparameterised network (reparam.py), x86 qconfig mapping, head score conv and activations fp32, calibrated on KITTI 000008 views",
     "fp16": "half-precision network",
 }
 

@@ -10,6 +10,7 @@ import torch
 
 from edgefusion_model.detect2d import decode, nms, to_network_input
 from edgefusion_model.fastestdet import load_fastestdet
+from edgefusion_model.reparam import for_int8
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +42,17 @@ def test_network_matches_onnxruntime_on_upstream_onnx(fastestdet_dir, reference_
 def test_network_matches_reference_raw_output(fastestdet_dir, our_raw):
     reference = np.load(fastestdet_dir / "reference_000008_raw.npy")
     assert np.abs(our_raw.numpy() - reference).max() <= 1e-4
+
+
+def test_int8_form_of_the_network_computes_the_same_function(network, reference_input, our_raw):
+    """reparam.py's rewrite (what the int8 variant quantizes) changes the form, not the output:
+    only float rounding differs."""
+    rewritten = for_int8(network)
+    with torch.no_grad():
+        assert (rewritten(reference_input) - our_raw).abs().max() <= 1e-4
+        # Also where inputs are far from the reference: dark, saturated, and noise.
+        for x in (reference_input * 0.1, (reference_input * 3).clamp(max=1), torch.rand(2, 3, 352, 352)):
+            assert torch.allclose(rewritten(x), network(x), atol=1e-4, rtol=0)
 
 
 def test_decoding_and_nms_reproduce_reference_detections(fastestdet_dir, our_raw):

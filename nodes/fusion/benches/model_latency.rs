@@ -17,6 +17,7 @@
 //!  [--variants fp32,int8,fp16] [--networks DIR]`
 
 use edgefusion_fusion::convert::{self, Projection};
+use edgefusion_fusion::model::Detections2d;
 use edgefusion_fusion::{FusionModel, ModelOptions};
 use edgefusion_kitti::{convert as kitti, frame::read_lidar, KittiSequence, SequenceOptions};
 use edgefusion_msgs::sensor_msgs::{CameraInfo, Image, PointCloud2, PointField};
@@ -55,19 +56,39 @@ impl Row {
 }
 
 /// The bare network on the reference input (uint8 NHWC BGR -> float NCHW / 255, as upstream).
-fn bench_network(path: &std::path::Path, n: usize) -> Result<Histogram<u64>, String> {
-    let input = edgefusion_testdata::fixture("models/fastestdet/reference_000008_input_bgr352.npy")
-        .ok_or("no fixtures")?;
-    let first_line = |e: tch::TchError| e.to_string().lines().next().unwrap_or("").to_string();
-    let bgr = tch::Tensor::read_npy(&input)
-        .map_err(|e| format!("{}: {}", input.display(), first_line(e)))?;
-    let x = bgr.permute([0, 3, 1, 2]).to_kind(tch::Kind::Float) / 255.0;
-    let network =
-        tch::CModule::load(path).map_err(|e| format!("{}: {}", path.display(), first_line(e)))?;
-    let _no_grad = tch::no_grad_guard();
-    let run = || network.forward_ts(&[&x]).map(drop).map_err(first_line);
-    run()?;
-    Ok(time(n, || run().expect("network forward")))
+struct Network {
+    module: tch::CModule,
+    input: tch::Tensor,
+}
+
+impl Network {
+    fn load(path: &std::path::Path) -> Result<Self, String> {
+        let input =
+            edgefusion_testdata::fixture("models/fastestdet/reference_000008_input_bgr352.npy")
+                .ok_or("no fixtures")?;
+        let first_line = |e: tch::TchError| e.to_string().lines().next().unwrap_or("").to_string();
+        let bgr = tch::Tensor::read_npy(&input)
+            .map_err(|e| format!("{}: {}", input.display(), first_line(e)))?;
+        let module = tch::CModule::load(path)
+            .map_err(|e| format!("{}: {}", path.display(), first_line(e)))?;
+        let network =
+            Self { module, input: bgr.permute([0, 3, 1, 2]).to_kind(tch::Kind::Float) / 255.0 };
+        network.run().map_err(first_line)?;
+        Ok(network)
+    }
+
+    fn run(&self) -> Result<(), tch::TchError> {
+        self.module.forward_ts(&[&self.input]).map(drop)
+    }
+}
+
+/// One measured case: a stage of one variant.
+struct Case<'a> {
+    variant: String,
+    stage: &'static str,
+    run: Box<dyn FnMut() + 'a>,
+    all: Histogram<u64>,
+    round_p50_ns: Vec<u64>,
 }
 
 fn main() {
@@ -84,8 +105,8 @@ fn main() {
 
     let networks = value("--networks").map(std::path::PathBuf::from);
     let Some(inputs) = load_inputs() else { return };
-    let mut rows = Vec::new();
     let mut skipped = Vec::new();
+    let mut loaded = Vec::new();
     for variant in &variants {
         let Some(path) = edgefusion_testdata::model(variant) else {
             skipped.push(format!("{variant}: not exported"));
@@ -101,18 +122,41 @@ fn main() {
                 continue;
             }
         };
-        rows.extend(bench_variant(variant, &model, &inputs, iterations));
-        if let Some(dir) = &networks {
-            let path = dir.join(format!("network_{variant}.pt"));
-            if !path.is_file() {
-                continue; // scripts/bench/model saves the networks it compares
+        // scripts/bench/model saves the networks it compares.
+        let network_path = networks.as_ref().map(|dir| dir.join(format!("network_{variant}.pt")));
+        let network = match network_path.filter(|p| p.is_file()).map(|p| Network::load(&p)) {
+            Some(Ok(network)) => Some(network),
+            Some(Err(e)) => {
+                skipped.push(format!("{variant} network: {e}"));
+                None
             }
-            match bench_network(&path, iterations) {
-                Ok(h) => rows.push(Row::new(variant, "network", &h)),
-                Err(e) => skipped.push(format!("{variant} network: {e}")),
-            }
+            None => None,
+        };
+        loaded.push((variant.clone(), model, network));
+    }
+    let _no_grad = tch::no_grad_guard();
+    let prepared: Vec<Prepared> =
+        loaded.iter().map(|(_, model, _)| Prepared::new(model, &inputs)).collect();
+    let mut cases = Vec::new();
+    for ((variant, model, network), p) in loaded.iter().zip(&prepared) {
+        cases.extend(variant_cases(variant, model, &inputs, p));
+        if let Some(network) = network {
+            let run = Box::new(move || network.run().expect("network forward"));
+            cases.push(case(variant, "network", run));
         }
     }
+    // Interleaved rounds: this VM's speed drifts by tens of percent over minutes, and a
+    // variant measured alone would carry whatever drift its minutes had.
+    let per_round = iterations.div_ceil(ROUNDS).max(1);
+    for _ in 0..ROUNDS {
+        for case in &mut cases {
+            let h = time(per_round, &mut case.run);
+            case.round_p50_ns.push(h.value_at_quantile(0.5));
+            case.all.add(&h).expect("same bounds");
+        }
+    }
+    let speedups = speedups(&cases);
+    let rows: Vec<Row> = cases.iter().map(|c| Row::new(&c.variant, c.stage, &c.all)).collect();
     let points = inputs.cloud.width * inputs.cloud.height;
     if json {
         let results: Vec<serde_json::Value> = rows
@@ -122,13 +166,22 @@ fn main() {
                                    "p99_ms": r.p99_ms, "runs": r.runs})
             })
             .collect();
+        let speedups: Vec<serde_json::Value> = speedups
+            .iter()
+            .map(|s| {
+                serde_json::json!({"stage": s.stage, "median": s.median, "min": s.min,
+                                   "max": s.max, "rounds": ROUNDS})
+            })
+            .collect();
         let doc = serde_json::json!({
             "runtime": "tch 0.24.0 (LibTorch)",
             "intra_op_threads": THREADS,
             "image": [inputs.image.height, inputs.image.width],
             "points": points,
-            "iterations": iterations,
+            "iterations": per_round * ROUNDS,
+            "rounds": ROUNDS,
             "results": results,
+            "int8_speedup_over_fp32": speedups,
             "skipped": skipped,
         });
         println!("{doc}");
@@ -136,15 +189,71 @@ fn main() {
     }
     println!(
         "fusion module latency through tch 0.24.0, {THREADS} intra-op threads, image {}x{} {}, \
-         cloud {points} points, {iterations} runs per stage",
-        inputs.image.width, inputs.image.height, inputs.image.encoding
+         cloud {points} points, {} runs per stage in {ROUNDS} interleaved rounds",
+        inputs.image.width,
+        inputs.image.height,
+        inputs.image.encoding,
+        per_round * ROUNDS
     );
     println!("{:<8} {:<18} {:>9} {:>9}", "variant", "stage", "p50 ms", "p99 ms");
     for r in &rows {
         println!("{:<8} {:<18} {:>9.3} {:>9.3}", r.variant, r.stage, r.p50_ms, r.p99_ms);
     }
+    for s in &speedups {
+        println!(
+            "int8 speed-up over fp32, {}: {:.2}x (median of {ROUNDS} rounds' p50 ratios; \
+             {:.2}..{:.2})",
+            s.stage, s.median, s.min, s.max
+        );
+    }
     for s in &skipped {
         println!("skipped {s}");
+    }
+}
+
+const ROUNDS: usize = 10;
+
+struct Speedup {
+    stage: &'static str,
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+/// fp32 p50 / int8 p50 of each round, for each stage both variants ran.
+fn speedups(cases: &[Case]) -> Vec<Speedup> {
+    let find = |variant: &str, stage: &str| {
+        cases.iter().find(|c| c.variant == variant && c.stage == stage)
+    };
+    let mut out = Vec::new();
+    for stage in ["network", "detect_2d", "forward"] {
+        let (Some(fp32), Some(int8)) = (find("fp32", stage), find("int8", stage)) else {
+            continue;
+        };
+        let mut ratios: Vec<f64> = fp32
+            .round_p50_ns
+            .iter()
+            .zip(&int8.round_p50_ns)
+            .map(|(&f, &i)| f as f64 / i as f64)
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        out.push(Speedup {
+            stage,
+            median: ratios[ratios.len() / 2],
+            min: ratios[0],
+            max: ratios[ratios.len() - 1],
+        });
+    }
+    out
+}
+
+fn case<'a>(variant: &str, stage: &'static str, run: Box<dyn FnMut() + 'a>) -> Case<'a> {
+    Case {
+        variant: variant.to_string(),
+        stage,
+        run,
+        all: Histogram::new_with_bounds(1, 600_000_000_000, 3).expect("valid bounds"),
+        round_p50_ns: Vec::new(),
     }
 }
 
@@ -215,26 +324,47 @@ fn convert_inputs<'a>(
     (image, points, projection)
 }
 
-fn bench_variant(variant: &str, model: &FusionModel, inputs: &Inputs, n: usize) -> Vec<Row> {
-    let mut rows = Vec::new();
-    let mut row = |stage, h: Histogram<u64>| rows.push(Row::new(variant, stage, &h));
-    row("conversion", time(n, || drop(convert_inputs(inputs, &inputs.cloud))));
-    let gather = time(n, || {
+/// A variant's module inputs, converted once, and its detections to lift.
+struct Prepared<'a> {
+    image: convert::ImageTensor<'a>,
+    points: convert::CloudTensor<'a>,
+    projection: Projection,
+    detected: Detections2d,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(model: &FusionModel, inputs: &'a Inputs) -> Self {
+        let (image, points, projection) = convert_inputs(inputs, &inputs.cloud);
+        assert!(points.is_zero_copy(), "the KITTI layout is viewed in place");
+        let detected = model.detect_2d(&image).expect("detect_2d");
+        Self { image, points, projection, detected }
+    }
+}
+
+fn variant_cases<'a>(
+    variant: &str,
+    model: &'a FusionModel,
+    inputs: &'a Inputs,
+    p: &'a Prepared<'a>,
+) -> Vec<Case<'a>> {
+    let gather = || {
         let (_, points, _) = convert_inputs(inputs, &inputs.gather_cloud);
         assert!(!points.is_zero_copy());
-    });
-    row("conversion_gather", gather);
-    let (image, points, projection) = convert_inputs(inputs, &inputs.cloud);
-    assert!(points.is_zero_copy(), "the KITTI layout is viewed in place");
-    row("detect_2d", time(n, || drop(model.detect_2d(&image).expect("detect_2d"))));
-    let detected = model.detect_2d(&image).expect("detect_2d");
-    row("lift", time(n, || drop(model.lift(&detected, &points, &projection).expect("lift"))));
-    row("forward", time(n, || drop(model.run(&image, &points, &projection).expect("forward"))));
-    rows
+    };
+    let detect_2d = || drop(model.detect_2d(&p.image).expect("detect_2d"));
+    let lift = || drop(model.lift(&p.detected, &p.points, &p.projection).expect("lift"));
+    let forward = || drop(model.run(&p.image, &p.points, &p.projection).expect("forward"));
+    vec![
+        case(variant, "conversion", Box::new(|| drop(convert_inputs(inputs, &inputs.cloud)))),
+        case(variant, "conversion_gather", Box::new(gather)),
+        case(variant, "detect_2d", Box::new(detect_2d)),
+        case(variant, "lift", Box::new(lift)),
+        case(variant, "forward", Box::new(forward)),
+    ]
 }
 
 /// Nanoseconds per call of `f`, over `n` calls after 3 unrecorded ones.
-fn time(n: usize, mut f: impl FnMut()) -> Histogram<u64> {
+fn time(n: usize, f: &mut dyn FnMut()) -> Histogram<u64> {
     let mut h = Histogram::new_with_bounds(1, 600_000_000_000, 3).expect("valid bounds");
     for _ in 0..3 {
         f();

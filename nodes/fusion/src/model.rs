@@ -141,15 +141,13 @@ impl FusionModel {
             return Err(ModelError::Missing { path });
         }
         let device = parse_device(&options.device)?;
+        crate::heap::keep_freed_memory();
         if options.intra_op_threads > 0 {
             tch::set_num_threads(options.intra_op_threads as i32);
         }
-        // Quantized (int8) modules need an engine; some LibTorch builds default to none
-        // (tch-rs #287), so set FBGEMM (x86) before loading. Failure only matters for int8
-        // modules, which will then fail the warm-up with LibTorch's message.
-        if let Err(e) = tch::QEngine::FBGEMM.set() {
-            tracing::debug!("could not select the FBGEMM quantized engine: {e}");
-        }
+        // Quantized (int8) modules need an engine, chosen before loading; some LibTorch builds
+        // default to none (tch-rs #287).
+        let qengine = crate::qengine::select();
         let not_torchscript = |e: tch::TchError| ModelError::NotTorchScript {
             path: path.clone(),
             message: torch_message(&e),
@@ -197,7 +195,7 @@ impl FusionModel {
             model.warm_up()?;
         }
         tracing::info!(
-            "loaded {} on {:?}: {}",
+            "loaded {} on {:?} (quantized engine {qengine}): {}",
             model.path.display(),
             model.device,
             model.info.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(" ")
