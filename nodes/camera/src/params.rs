@@ -10,7 +10,7 @@
 
 use crate::rectify::Interpolation;
 pub use edgefusion_node::ParamsError;
-use edgefusion_node::{NodeParams, ParamReader, Params};
+use edgefusion_node::{NodeParams, Origins, ParamReader, Params};
 use std::path::PathBuf;
 
 /// The largest `max_pixels` allowed: 2^28 pixels (768 MiB of rgb8) bounds any one image.
@@ -82,12 +82,12 @@ impl CameraParams {
     /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
         if !(1..=MAX_PIXELS_LIMIT).contains(&self.max_pixels) {
-            return Err(ParamsError::OutOfRange {
-                origin: origin.into(),
-                name: "max_pixels".into(),
-                value: self.max_pixels.to_string(),
-                allowed: format!("1..={MAX_PIXELS_LIMIT}"),
-            });
+            let allowed = format!("1..={MAX_PIXELS_LIMIT}");
+            return Err(Origins::Fixed(origin).out_of_range(
+                "max_pixels",
+                self.max_pixels,
+                &allowed,
+            ));
         }
         Ok(())
     }

@@ -28,7 +28,7 @@
 
 use crate::model::ModelOptions;
 use crate::sync::SyncParams;
-use edgefusion_node::{NodeParams, ParamReader, Params, ParamsError};
+use edgefusion_node::{NodeParams, Origins, ParamReader, Params, ParamsError};
 use edgefusion_tracker::TrackingParams;
 use std::path::PathBuf;
 
@@ -109,7 +109,7 @@ impl NodeParams for FusionParams {
             )?,
             tracking: TrackingParams::read(&r)?,
         };
-        p.check(&|name| r.origin(name))?;
+        p.check(&Origins::Reader(&r))?;
         r.finish();
         Ok(p)
     }
@@ -118,39 +118,32 @@ impl NodeParams for FusionParams {
 impl FusionParams {
     /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
-        self.check(&|_| origin.to_string())
+        self.check(&Origins::Fixed(origin))
     }
 
     /// The checks a range alone cannot say.
-    fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ParamsError> {
-        let out_of_range = |name: &str, value: String, allowed: &str| ParamsError::OutOfRange {
-            origin: origin(name),
-            name: name.into(),
-            value,
-            allowed: allowed.into(),
-        };
+    fn check(&self, at: &Origins) -> Result<(), ParamsError> {
         if crate::model::parse_device_name(&self.device).is_none() {
-            return Err(out_of_range(
+            return Err(at.out_of_range(
                 "device",
                 format!("'{}'", self.device),
                 "cpu, cuda or cuda:N",
             ));
         }
         if !(1..=1024).contains(&self.intra_op_threads) {
-            let threads = self.intra_op_threads.to_string();
-            return Err(out_of_range("intra_op_threads", threads, "1..=1024"));
+            return Err(at.out_of_range("intra_op_threads", self.intra_op_threads, "1..=1024"));
         }
         if !(0.0..=1.0).contains(&self.score_threshold) {
-            return Err(out_of_range("score_threshold", self.score_threshold.to_string(), "0..=1"));
+            return Err(at.out_of_range("score_threshold", self.score_threshold, "0..=1"));
         }
         if self.output_frame.trim().is_empty() {
-            return Err(out_of_range("output_frame", "''".into(), "a frame name"));
+            return Err(at.out_of_range("output_frame", "''", "a frame name"));
         }
         if self.lidar_frame.trim().is_empty() {
-            return Err(out_of_range("lidar_frame", "''".into(), "a frame name"));
+            return Err(at.out_of_range("lidar_frame", "''", "a frame name"));
         }
         if self.sync.queue_size == 0 {
-            return Err(out_of_range("sync.queue_size", "0".into(), ">= 1"));
+            return Err(at.out_of_range("sync.queue_size", 0, ">= 1"));
         }
         Ok(())
     }

@@ -14,7 +14,7 @@
 //! calib/params/lidar.yaml documents every parameter.
 
 pub use edgefusion_node::ParamsError;
-use edgefusion_node::{NodeParams, ParamReader, Params};
+use edgefusion_node::{NodeParams, Origins, ParamReader, Params};
 
 /// Range of `cluster.tolerance` (m): below a voxel's size nothing links, above a lane's width
 /// everything does.
@@ -218,25 +218,19 @@ impl LidarParams {
             },
             threads: r.int_in("threads", d.threads as i64, 1..=64)? as usize,
         };
-        p.check(&|name| r.origin(name))?;
+        p.check(&Origins::Reader(r))?;
         Ok(p)
     }
 
     /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
-        self.check(&|_| origin.to_string())
+        self.check(&Origins::Fixed(origin))
     }
 
-    /// The checks of every value and of values together; `origin` says where a name was set.
-    fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ParamsError> {
-        let bad = |name: &str, value: String, allowed: &str| {
-            Err(ParamsError::OutOfRange {
-                origin: origin(name),
-                name: name.into(),
-                value,
-                allowed: allowed.into(),
-            })
-        };
+    /// The checks of every value and of values together; `at` says where a name was set.
+    fn check(&self, at: &Origins) -> Result<(), ParamsError> {
+        let bad =
+            |name: &str, value: String, allowed: &str| Err(at.out_of_range(name, value, allowed));
         if self.output_frame.trim().is_empty() {
             return bad("output_frame", "''".into(), "a frame name");
         }

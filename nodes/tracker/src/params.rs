@@ -18,7 +18,7 @@
 //! unknown names under our prefixes are logged and ignored.
 
 pub use edgefusion_node::ParamsError;
-use edgefusion_node::{NodeParams, ParamReader, Params};
+use edgefusion_node::{NodeParams, Origins, ParamReader, Params};
 
 /// Tracker parameters; the defaults suit a 10 Hz lidar-rate detector in `base_link`.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,25 +231,19 @@ impl TrackingParams {
             ego_half_width_m: r.f64("late_fusion.ego_half_width_m", f.ego_half_width_m)?,
         };
         let p = Self { tracker, late_fusion };
-        p.check(&|name| r.origin(name))?;
+        p.check(&Origins::Reader(r))?;
         Ok(p)
     }
 
     /// Range checks for parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
-        self.check(&|_| origin.to_string())
+        self.check(&Origins::Fixed(origin))
     }
 
-    /// The checks of every value and of values together; `origin` says where a name was set.
-    fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ParamsError> {
-        let bad = |name: &str, value: String, allowed: &str| {
-            Err(ParamsError::OutOfRange {
-                origin: origin(name),
-                name: name.into(),
-                value,
-                allowed: allowed.into(),
-            })
-        };
+    /// The checks of every value and of values together; `at` says where a name was set.
+    fn check(&self, at: &Origins) -> Result<(), ParamsError> {
+        let bad =
+            |name: &str, value: String, allowed: &str| Err(at.out_of_range(name, value, allowed));
         let positive = |name: &str, v: f64| {
             if v.is_finite() && v > 0.0 {
                 Ok(())

@@ -17,14 +17,7 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let write_dir =
         args.iter().position(|a| a == "--write-inputs").and_then(|i| args.get(i + 1)).cloned();
-    let s = Sender {
-        station_id: 4242,
-        latitude: 490_110_000,
-        longitude: 84_237_000,
-        heading: 900,
-        speed: 1250,
-        its_ms: 626_000_000_123,
-    };
+    let s = Sender::EXAMPLE;
     let cam = samples::cam(&s);
     let mut cases: Vec<(String, Input, Vec<u8>)> = vec![
         (

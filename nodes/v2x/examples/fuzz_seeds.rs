@@ -7,14 +7,7 @@ use edgefusion_v2x::samples::{self, spread_objects, Sender};
 fn main() -> std::io::Result<()> {
     let dir = std::env::args().nth(1).unwrap_or_else(|| "nodes/v2x/fuzz/seeds".into());
     std::fs::create_dir_all(&dir)?;
-    let s = Sender {
-        station_id: 4242,
-        latitude: 490_110_000,
-        longitude: 84_237_000,
-        heading: 900,
-        speed: 1250,
-        its_ms: 626_000_000_123,
-    };
+    let s = Sender::EXAMPLE;
     let cam = samples::cam(&s);
     let seeds: Vec<(&str, u8, Vec<u8>)> = vec![
         ("gn_cam", 0, samples::geonetworking_shb(&s, 2001, &cam)),

@@ -23,7 +23,7 @@
 use crate::decode::Input;
 use crate::geo::Geodetic;
 pub use edgefusion_node::ParamsError;
-use edgefusion_node::{NodeParams, Params};
+use edgefusion_node::{NodeParams, Origins, Params};
 
 /// Typed parameters of the V2X node.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,7 +103,7 @@ impl NodeParams for V2xParams {
                 r.out_of_range("udp_payload", udp_payload, "gn | btp | cam | cpm | denm | bsm")
             })?,
         };
-        p.check(&|name| r.origin(name))?;
+        p.check(&Origins::Reader(&r))?;
         r.finish();
         Ok(p)
     }
@@ -112,17 +112,11 @@ impl NodeParams for V2xParams {
 impl V2xParams {
     /// Checks ranges of parameters built in code; `origin` names them in errors.
     pub fn validate(&self, origin: &str) -> Result<(), ParamsError> {
-        self.check(&|_| origin.to_string())
+        self.check(&Origins::Fixed(origin))
     }
 
     /// Checks ranges; every error names the parameter and where it came from.
-    fn check(&self, origin: &dyn Fn(&str) -> String) -> Result<(), ParamsError> {
-        let out_of_range = |name: &str, value: f64, allowed: &str| ParamsError::OutOfRange {
-            origin: origin(name),
-            name: name.into(),
-            value: value.to_string(),
-            allowed: allowed.into(),
-        };
+    fn check(&self, at: &Origins) -> Result<(), ParamsError> {
         let why = "the geodetic origin of the map frame";
         if self.origin.latitude_deg.is_nan() {
             return Err(ParamsError::Missing {
@@ -137,17 +131,21 @@ impl V2xParams {
             });
         }
         if !(-90.0..=90.0).contains(&self.origin.latitude_deg) {
-            return Err(out_of_range("origin_latitude_deg", self.origin.latitude_deg, "-90..90"));
+            return Err(at.out_of_range(
+                "origin_latitude_deg",
+                self.origin.latitude_deg,
+                "-90..90",
+            ));
         }
         if !(-180.0..=180.0).contains(&self.origin.longitude_deg) {
-            return Err(out_of_range(
+            return Err(at.out_of_range(
                 "origin_longitude_deg",
                 self.origin.longitude_deg,
                 "-180..180",
             ));
         }
         if !self.origin.altitude_m.is_finite() {
-            return Err(out_of_range("origin_altitude_m", self.origin.altitude_m, "finite"));
+            return Err(at.out_of_range("origin_altitude_m", self.origin.altitude_m, "finite"));
         }
         let positive = [
             ("max_age_s", self.max_age_s),
@@ -158,33 +156,24 @@ impl V2xParams {
         ];
         for (name, value) in positive {
             if !(value.is_finite() && value > 0.0) {
-                return Err(out_of_range(name, value, "> 0"));
+                return Err(at.out_of_range(name, value, "> 0"));
             }
         }
         for (name, value) in
             [("max_future_s", self.max_future_s), ("max_position_jump_m", self.max_position_jump_m)]
         {
             if !(value.is_finite() && value >= 0.0) {
-                return Err(out_of_range(name, value, ">= 0"));
+                return Err(at.out_of_range(name, value, ">= 0"));
             }
         }
         if !self.udp_bind.is_empty() && self.udp_bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(ParamsError::OutOfRange {
-                origin: origin("udp_bind"),
-                name: "udp_bind".into(),
-                value: self.udp_bind.clone(),
-                allowed: "empty (off) or ip:port, e.g. 0.0.0.0:4401".into(),
-            });
+            let allowed = "empty (off) or ip:port, e.g. 0.0.0.0:4401";
+            return Err(at.out_of_range("udp_bind", &self.udp_bind, allowed));
         }
         for (name, frame) in [("map_frame", &self.map_frame), ("output_frame", &self.output_frame)]
         {
             if frame.is_empty() {
-                return Err(ParamsError::OutOfRange {
-                    origin: origin(name),
-                    name: name.into(),
-                    value: "\"\"".into(),
-                    allowed: "a frame name".into(),
-                });
+                return Err(at.out_of_range(name, "\"\"", "a frame name"));
             }
         }
         Ok(())

@@ -28,6 +28,19 @@ pub struct Sender {
     pub its_ms: i64,
 }
 
+impl Sender {
+    /// The sender of the benchmark inputs and the fuzz seeds: 49.011 N 8.4237 E, heading east
+    /// at 12.5 m/s.
+    pub const EXAMPLE: Sender = Sender {
+        station_id: 4242,
+        latitude: 490_110_000,
+        longitude: 84_237_000,
+        heading: 900,
+        speed: 1250,
+        its_ms: 626_000_000_123,
+    };
+}
+
 /// One perceived object: offsets in cm, speeds in 0.01 m/s.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct SampleObject {

@@ -11,14 +11,7 @@ fn kept_corpus_decodes_without_panic() {
     for entry in entries {
         let data = std::fs::read(entry.unwrap().path()).unwrap();
         let Some((&selector, bytes)) = data.split_first() else { continue };
-        let input = match selector % 6 {
-            0 => Input::GeoNetworking,
-            1 => Input::Btp,
-            2 => Input::Uper(PayloadKind::Cam),
-            3 => Input::Uper(PayloadKind::Cpm),
-            4 => Input::Uper(PayloadKind::Denm),
-            _ => Input::Uper(PayloadKind::Bsm),
-        };
+        let input = Input::from_fuzz_selector(selector);
         files += 1;
         match decode_frame(bytes, input) {
             Ok(_) => decoded += 1,

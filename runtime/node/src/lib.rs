@@ -12,5 +12,5 @@ pub mod topics;
 pub use crate::core::{
     downcast, feed, Interface, NodeCore, NodeReport, Outbox, Port, StageSummary,
 };
-pub use params::{NodeParams, ParamReader, ParamValue, Params, ParamsError};
+pub use params::{NodeParams, Origins, ParamReader, ParamValue, Params, ParamsError};
 pub use stats::{Counters, Named, StageLatency};

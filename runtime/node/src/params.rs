@@ -289,6 +289,30 @@ pub trait NodeParams: Sized {
 
 /// Typed reads of one node's parameters. Each read marks the name as known; [`Self::finish`]
 /// warns about the names the node never asked for (a typo in a params file shows up in the log).
+/// Where the parameters a node checks after reading came from, for the errors of those checks:
+/// each name's origin in a reader (file, override, default), or one origin for parameters
+/// built in code (`validate`).
+pub enum Origins<'a> {
+    Reader(&'a ParamReader<'a>),
+    Fixed(&'a str),
+}
+
+impl Origins<'_> {
+    /// An out-of-range error for `name`, naming where its value came from.
+    pub fn out_of_range(&self, name: &str, value: impl ToString, allowed: &str) -> ParamsError {
+        let origin = match self {
+            Origins::Reader(reader) => reader.origin(name),
+            Origins::Fixed(origin) => origin.to_string(),
+        };
+        ParamsError::OutOfRange {
+            origin,
+            name: name.into(),
+            value: value.to_string(),
+            allowed: allowed.into(),
+        }
+    }
+}
+
 pub struct ParamReader<'a> {
     params: &'a Params,
     node: &'a str,
@@ -317,12 +341,7 @@ impl ParamReader<'_> {
 
     /// An out-of-range error for `name`, naming its origin.
     pub fn out_of_range(&self, name: &str, value: impl ToString, allowed: &str) -> ParamsError {
-        ParamsError::OutOfRange {
-            origin: self.origin(name),
-            name: name.into(),
-            value: value.to_string(),
-            allowed: allowed.into(),
-        }
+        Origins::Reader(self).out_of_range(name, value, allowed)
     }
 
     pub fn bool(&self, name: &str, default: bool) -> Result<bool, ParamsError> {

@@ -8,14 +8,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, bytes)) = data.split_first() else { return };
-    let input = match selector % 6 {
-        0 => Input::GeoNetworking,
-        1 => Input::Btp,
-        2 => Input::Uper(PayloadKind::Cam),
-        3 => Input::Uper(PayloadKind::Cpm),
-        4 => Input::Uper(PayloadKind::Denm),
-        _ => Input::Uper(PayloadKind::Bsm),
-    };
+    let input = Input::from_fuzz_selector(selector);
     let _ = decode_frame_unguarded(bytes, input);
     if input == Input::Uper(PayloadKind::Bsm) {
         let _ = decode_bsm_stream(bytes);

@@ -71,6 +71,19 @@ pub enum Input {
 }
 
 impl Input {
+    /// What the fuzz target and the corpus replay declare their bytes to be, from the first
+    /// byte of a fuzz input (any byte selects one of the six).
+    pub fn from_fuzz_selector(selector: u8) -> Self {
+        match selector % 6 {
+            0 => Input::GeoNetworking,
+            1 => Input::Btp,
+            2 => Input::Uper(PayloadKind::Cam),
+            3 => Input::Uper(PayloadKind::Cpm),
+            4 => Input::Uper(PayloadKind::Denm),
+            _ => Input::Uper(PayloadKind::Bsm),
+        }
+    }
+
     /// From a `V2xPacket.encoding` constant.
     pub fn from_encoding(encoding: u8) -> Option<Self> {
         match encoding {
