@@ -12,22 +12,22 @@ extern "C" {
     fn edgefusion_set_x86_qengine(error: *mut c_char, error_len: usize) -> c_int;
 }
 
-/// The engine that was selected, for the load log.
+/// The engine that was selected, for the load log: X86, else FBGEMM (x86 builds without X86),
+/// else QNNPACK (ARM), else none. Only int8 modules need one; without, they fail their warm-up
+/// with LibTorch's message.
 pub fn select() -> &'static str {
-    match set_x86() {
-        Ok(()) => "x86",
-        Err(e) => {
-            tracing::debug!("the X86 quantized engine is unavailable ({e}); using FBGEMM");
-            match tch::QEngine::FBGEMM.set() {
-                Ok(()) => "fbgemm",
-                // Only int8 modules care; they then fail their warm-up with LibTorch's message.
-                Err(e) => {
-                    tracing::debug!("could not select the FBGEMM quantized engine: {e}");
-                    "none"
-                }
-            }
+    let x86 = match set_x86() {
+        Ok(()) => return "x86",
+        Err(e) => e,
+    };
+    for (engine, name) in [(tch::QEngine::FBGEMM, "fbgemm"), (tch::QEngine::QNNPACK, "qnnpack")] {
+        if engine.set().is_ok() {
+            tracing::debug!("the X86 quantized engine is unavailable ({x86}); using {name}");
+            return name;
         }
     }
+    tracing::debug!("no quantized engine available (X86: {x86})");
+    "none"
 }
 
 fn set_x86() -> Result<(), String> {
@@ -41,4 +41,14 @@ fn set_x86() -> Result<(), String> {
         return Err(message.to_string_lossy().lines().next().unwrap_or("").to_string());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn x86_builds_select_the_x86_engine() {
+        assert_eq!(super::select(), "x86");
+        assert_eq!(super::select(), "x86", "selecting again is harmless");
+    }
 }
