@@ -19,10 +19,10 @@ How (structural re-parameterisation; every rewrite is exact in real arithmetic):
   first 1x1's weight columns, the concatenation into the order of output rows.
 - The neck's `nn.Upsample` becomes the `F.interpolate` it calls, which FX quantizes (it leaves
   the module in float).
-- The detect head's three branches (objectness, box, class) share one 1x1 that is replicated
-  three times, one depthwise 5x5 over the 3 x 96 channels, and one 1x1 to the 85 outputs.
-  The last 1x1 is split in two, objectness + classes and box, so that int8 gives each its own
-  scale (one shared scale cost the box ~2x the rounding error). The sigmoid / softmax /
+- The detect head's three branches (objectness, box, class) become one 1x1 replicated three
+  times and one depthwise 5x5 over the 3 x 96 channels, then two 1x1s: objectness + class
+  logits, and box, so that int8 gives the box its own scale (one shared scale cost it ~2x the
+  rounding error). The sigmoid / softmax /
   concatenation are split off (`HeadActivation`) so they can stay in float.
 Convolutions are built with BatchNorm folded (inference statistics).
 
@@ -114,7 +114,8 @@ class MergedHead(nn.Module):
 
 @torch.no_grad()
 def merged_head(head: DetectHead) -> MergedHead:
-    """DetectHead as [1x1 x3, ReLU, depthwise 5x5, ReLU, 1x1] + activation, same output."""
+    """DetectHead as [1x1 x3, ReLU, depthwise 5x5, ReLU], then a 1x1 each to the scores and the
+    box, then the activation: the same output."""
     shared = _folded(head.conv1x1.conv1x1, 0)
     branches = (head.obj_layers, head.reg_layers, head.cls_layers)
     depthwise = [_folded(b.conv5x5, 0) for b in branches]

@@ -287,8 +287,6 @@ pub trait NodeParams: Sized {
     }
 }
 
-/// Typed reads of one node's parameters. Each read marks the name as known; [`Self::finish`]
-/// warns about the names the node never asked for (a typo in a params file shows up in the log).
 /// Where the parameters a node checks after reading came from, for the errors of those checks:
 /// each name's origin in a reader (file, override, default), or one origin for parameters
 /// built in code (`validate`).
@@ -313,6 +311,8 @@ impl Origins<'_> {
     }
 }
 
+/// Typed reads of one node's parameters. Each read marks the name as known; [`Self::finish`]
+/// warns about the names the node never asked for (a typo in a params file shows up in the log).
 pub struct ParamReader<'a> {
     params: &'a Params,
     node: &'a str,
