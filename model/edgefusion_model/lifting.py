@@ -137,12 +137,27 @@ def _dense_ids(values: Tensor) -> Tuple[Tensor, Tensor]:
 
 def _ends(values: Tensor) -> List[List[float]]:
     """2nd and 98th percentiles along dim 0 (nearest rank): extents that a few stray points
-    do not stretch. One sort; torch.quantile costs several times more."""
-    ordered = torch.sort(values.reshape(values.shape[0], -1), dim=0)[0]
+    do not stretch. Two selections on contiguous rows: torch 2.11 sorts floats slowly (a full
+    sort cost up to 6x more here, with long tails), and torch.quantile costs more still."""
+    rows = values.reshape(values.shape[0], -1).t().contiguous()
     n = values.shape[0]
-    rows = torch.stack([ordered[int(0.02 * (n - 1) + 0.5)], ordered[int(0.98 * (n - 1) + 0.5)]])
-    ends: List[List[float]] = rows.tolist()
+    low = torch.kthvalue(rows, int(0.02 * (n - 1) + 0.5) + 1, dim=1)[0]
+    high = torch.kthvalue(rows, int(0.98 * (n - 1) + 0.5) + 1, dim=1)[0]
+    ends: List[List[float]] = torch.stack([low, high]).tolist()
     return ends
+
+
+def _ascending(values: Tensor) -> Tuple[Tensor, Tensor]:
+    """Finite float32 `values` sorted ascending, and the order that sorts them. Sorted through
+    exact int64 keys (sign, exponent, mantissa): torch 2.11 radix-sorts integers, and keys plus
+    sort took 0.8 ms for 41 k points where its float sort took 5-7 ms (2 threads). TorchScript
+    cannot view the bits as integers, so frexp spells them out."""
+    mantissa, exponent = torch.frexp(values.abs())  # |v| = m 2^e, m in [0.5, 1): 24 exact bits
+    magnitude = (exponent.long() + 150) * (1 << 24) + (mantissa * (1 << 24)).long()
+    keys = torch.where(values > 0, magnitude, -magnitude)
+    keys = torch.where(values == 0, torch.zeros_like(keys), keys)
+    order = torch.sort(keys, stable=True)[1]
+    return values.index_select(0, order), order
 
 
 def _all_finite(values: List[float]) -> bool:
@@ -282,7 +297,7 @@ class Lifter(torch.nn.Module):
             above = torch.zeros_like(u)  # unknown: no point is taken for ground
         keep = torch.nonzero(keep).squeeze(1)
         # Sorted by u, each box's columns are one slice found by binary search.
-        u, by_u = torch.sort(u.index_select(0, keep))
+        u, by_u = _ascending(u.index_select(0, keep))
         keep = keep.index_select(0, by_u)
         v = v.index_select(0, keep)
         xyz = xyz.index_select(0, keep)

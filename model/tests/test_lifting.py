@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import torch
 
-from edgefusion_model.lifting import Lifter  # model/ is on sys.path through conftest.py
+from edgefusion_model.lifting import Lifter, _ascending, _ends  # model/ is on sys.path through conftest.py
 
 IMAGE_W, IMAGE_H = 1242, 375
 CAR, PEDESTRIAN = 1, 4
@@ -140,6 +140,30 @@ def polygon_area(poly):
 def bev_iou(a, b):
     inter = polygon_area(clip_polygon(bev_corners(a), bev_corners(b)))
     return inter / (a[3] * a[4] + b[3] * b[4] - inter)
+
+
+@pytest.mark.parametrize("scripted", [False, True])
+def test_integer_key_sort_equals_the_float_sort(scripted):
+    """_ascending sorts through integer keys; it must order every finite float32 as a float
+    sort does: signs, zeros, subnormals, extremes, ties."""
+    ascending = torch.jit.script(_ascending) if scripted else _ascending
+    special = torch.tensor([0.0, -0.0, 1e-45, -1e-45, 1e-38, -1e-38, 3e38, -3e38, 2.5, 2.5, -7.0])
+    generator = torch.Generator().manual_seed(0)
+    for values in (special, torch.randn(5000, generator=generator) * 1e3,
+                   torch.rand(41172, generator=generator) * 1242, torch.randn(300, generator=generator) * 1e-40):
+        ordered, order = ascending(values)
+        assert torch.equal(ordered, torch.sort(values)[0])
+        assert torch.equal(values[order], ordered)
+
+
+def test_ends_are_the_nearest_rank_percentiles():
+    generator = torch.Generator().manual_seed(1)
+    for n in (1, 3, 50, 1215):
+        values = torch.randn(n, 2, dtype=torch.float64, generator=generator)
+        ordered = torch.sort(values, dim=0)[0]
+        low, high = int(0.02 * (n - 1) + 0.5), int(0.98 * (n - 1) + 0.5)
+        assert _ends(values) == [ordered[low].tolist(), ordered[high].tolist()]
+        assert _ends(values[:, 0]) == [[float(ordered[low, 0])], [float(ordered[high, 0])]]
 
 
 def test_bev_iou_helper():
