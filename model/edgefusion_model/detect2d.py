@@ -45,10 +45,11 @@ def resize_area(hwc: Tensor, out_h: int, out_w: int) -> Tensor:
         return up[0].permute(1, 2, 0).round().clamp(0.0, 255.0)
     # Separable, one tap at a time (no [out, taps] copy of the image). Gathering whole rows is
     # far faster than gathering 3-byte pixels, so the horizontal pass runs on the transposed
-    # image (transposed as uint8: a tenth of the cost of a float transpose here), the vertical
-    # one on the smaller result.
+    # image, the vertical one on the smaller result. The image stays uint8 until addcmul_
+    # widens each gathered tap (exactly): a quarter of the bytes to transpose and gather, and
+    # the whole resize ~3x faster than on a float copy.
     c = hwc.shape[2]
-    columns = hwc.transpose(0, 1).contiguous().float()  # [W, H, C]
+    columns = hwc.transpose(0, 1).contiguous()  # [W, H, C] uint8
     ix, wx = area_weights(w, out_w, hwc.device)
     narrow = torch.zeros((out_w, h, c), device=hwc.device)
     for k in range(ix.shape[1]):
