@@ -83,13 +83,13 @@ def test_forward_is_detect_2d_then_lift(exported, frame, variant):
 
 
 def test_int8_network_stays_int8_from_input_to_head(exported):
-    """The int8 network is quantized once, at its input, and dequantized only into the head's
-    activations (docs/MODEL.md): every other round trip would cost a dequantize and a quantize
-    per frame."""
+    """The int8 network is quantized once, at its input, and dequantized only at the end of the
+    head (docs/MODEL.md): every other round trip would cost a dequantize and a quantize per
+    frame."""
     graph = exported("int8").detector.network.inlined_graph
     kinds = [node.kind() for node in graph.nodes()]
     assert kinds.count("aten::quantize_per_tensor") == 1
-    assert kinds.count("aten::dequantize") == 2  # the scores and the box, into the activations
+    assert kinds.count("aten::dequantize") == 2  # features into the float scores 1x1; the box
     # No channel split left before the head: ShuffleNet's strided slices run only in float.
     assert "aten::slice" not in kinds[:kinds.index("aten::dequantize")]
 
