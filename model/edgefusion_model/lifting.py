@@ -24,8 +24,9 @@ from Rust through LibTorch. Per frame it does:
    height; a slope over ~11 degrees is rejected (kept level). Points less than
    `ground_clearance` above it are dropped: ground in a box's frustum lies *in front of* the
    object and would otherwise join or beat it.
-4. Per box (a loop over boxes, each step vectorised over the box's points; the points are
-   sorted by image column once, so a box's frustum is one slice found by binary search):
+4. Per box. The points are sorted by image column once, so a box's frustum is one slice found
+   by binary search. Frustum, clustering and choice run for all boxes at once (the frusta laid
+   end to end, each clustered on its own); the box fit runs per box on its object's points:
    - frustum: points projecting into the box shrunk by `frustum_shrink` per side (box edges
      hold background), above ground and below the class height cap (branches, signs);
    - clustering: connected components of the points' occupied BEV cells (`cluster_cell`).
@@ -303,31 +304,35 @@ class Lifter(torch.nn.Module):
         xyz = xyz.index_select(0, keep)
         above = above.index_select(0, keep)
 
-        # 4. Box by box; the scalar geometry in Python floats (far fewer tiny tensor ops).
+        # 4. The object's cluster in every box at once (a few hundred tensor ops whatever the
+        # box count), then each box's geometry on its own points in Python floats.
+        index, support_list = self._choose_clusters(
+            boxes, box_ok, prior, sigma, face_range, xyz, u, v, above, has_ground
+        )
+        object_xyz = torch.split(xyz.index_select(0, index).to(torch.float64), support_list)
+        object_above = torch.split(above.index_select(0, index), support_list)
         ok_list: List[bool] = box_ok.tolist()
-        box_list: List[List[float]] = boxes.tolist()
         prior_list: List[List[float]] = prior.tolist()
         sigma_list: List[List[float]] = sigma.tolist()
         yaw_list: List[bool] = self.fit_yaw.to(device)[cls].tolist()
-        range_list: List[float] = face_range.tolist()
         camera_list: List[List[float]] = camera_boxes.tolist()
         plane_list: List[float] = plane.tolist()
         rows: List[List[float]] = []
         counts: List[int] = []
         for j in range(m):
             row = [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
-            support = 0
-            if ok_list[j]:
-                fitted, support = self._lift_one(
-                    box_list[j], prior_list[j], sigma_list[j], yaw_list[j], range_list[j],
-                    xyz, u, v, above, has_ground, plane_list,
+            support = support_list[j]
+            if support > 0:
+                fitted = self._fit_box(
+                    prior_list[j], sigma_list[j], yaw_list[j], object_xyz[j], object_above[j],
+                    has_ground, plane_list,
                 )
-                if support > 0 and _all_finite(fitted):
+                if _all_finite(fitted):
                     row = fitted
                 else:
                     support = 0
-                    if _all_finite(camera_list[j]):
-                        row = camera_list[j]
+            if ok_list[j] and support == 0 and _all_finite(camera_list[j]):
+                row = camera_list[j]
             rows.append(row)
             counts.append(support)
         return (
@@ -408,32 +413,151 @@ class Lifter(torch.nn.Module):
             plane = fitted
         return plane, True
 
-    def _bev_components(self, xy: Tensor) -> Tuple[Tensor, int]:
-        """Connected components of the occupied BEV cells (`cluster_cell` m, 8-neighbours).
+    def _bev_components(self, xy: Tensor, group: Tensor, groups: int) -> Tuple[Tensor, Tensor]:
+        """Connected components of the occupied BEV cells (`cluster_cell` m, 8-neighbours),
+        within each group of points (a box's frustum) separately.
 
         Works on the occupied cells only (a frustum can reach 80 m, its grid would be large):
-        neighbours are found by binary search in the sorted cell keys, then labels shrink to
-        the smallest neighbour's, with pointer jumping, for at most `max_label_rounds`
-        rounds (enough for objects; a longer wall may stay split, which does no harm).
-        Returns each point's component id (0..k-1) and k."""
-        ij = torch.floor((xy - xy.min(0)[0]) / self.cluster_cell).long() + 1  # margin for -1
-        ny = int(ij[:, 1].max()) + 2
-        key = ij[:, 0] * ny + ij[:, 1]
+        each group has its own grid from its own lowest x and y, laid after the previous
+        group's in one key space with a free margin around it, so no neighbour crosses from
+        one group to another. Neighbours are found by binary search in the sorted cell keys.
+        Labels start as the cells' own indices and shrink until each component carries its
+        smallest: per round, every root label takes the smallest label next to any of its
+        cells (hooking) and cells follow their labels to the root (pointer jumping), for at
+        most `max_label_rounds` rounds (a handful for objects; a longer wall may stay split,
+        which does no harm; a group that has settled stays as it is while others go on).
+        Returns each point's component id (0..k-1; a group's components follow the previous
+        group's) and each component's group."""
+        ij: List[Tensor] = []
+        extent: List[Tensor] = []
+        for axis in range(2):  # 1-D scatters: several times faster than one over [n, 2]
+            lowest = torch.full((groups,), float("inf"), dtype=xy.dtype, device=xy.device)
+            lowest = lowest.scatter_reduce(0, group, xy[:, axis], "amin", include_self=True)
+            cell = torch.floor((xy[:, axis] - lowest.index_select(0, group)) / self.cluster_cell).long() + 1
+            ij.append(cell)  # + 1: a margin for the neighbours at -1
+            top = torch.zeros((groups,), dtype=torch.int64, device=xy.device)
+            extent.append(top.scatter_reduce(0, group, cell, "amax", include_self=True))
+        ny = extent[1] + 2
+        span = (extent[0] + 2) * ny  # holds every cell and neighbour key of the group
+        base = torch.cumsum(span, 0) - span
+        key = base.index_select(0, group) + ij[0] * ny.index_select(0, group) + ij[1]
         cells, point_cell = _dense_ids(key)
-        offsets = torch.tensor([-ny - 1, -ny, -ny + 1, -1, 0, 1, ny - 1, ny, ny + 1], device=xy.device)
-        wanted = cells[:, None] + offsets[None, :]  # [c, 9]
-        at = torch.searchsorted(cells, wanted).clamp_max(cells.shape[0] - 1)
-        own = torch.arange(cells.shape[0], device=xy.device)
-        neighbour = torch.where(cells[at] == wanted, at, own[:, None])
+        cell_group = torch.empty_like(cells)
+        cell_group[point_cell] = group
+        # The 8 neighbours and the cell itself: in each of the rows x-1, x, x+1 the keys
+        # middle-1 .. middle+1 are consecutive in the sorted keys when present, so one binary
+        # search per row finds all three.
+        c = cells.shape[0]
+        steps = torch.tensor([-1, 0, 1], device=xy.device)
+        middle = cells[:, None] + steps[None, :] * ny.index_select(0, cell_group)[:, None]  # [c, 3]
+        at = torch.searchsorted(cells, middle - 1)[:, :, None] + (steps + 1)[None, None, :]
+        at = at.reshape(c, 9).clamp_max(c - 1)
+        near = (torch.take(cells, at) - middle.repeat_interleave(3, dim=1)).abs() <= 1
+        own = torch.arange(c, device=xy.device)
+        neighbour = torch.where(near, at, own[:, None])
         label = own
-        for _ in range(self.max_label_rounds):
-            smaller = label[neighbour].min(1)[0]
-            smaller = smaller[smaller]  # pointer jumping
+        for _ in range(self.max_label_rounds):  # take/index_select: advanced indexing is slower
+            smaller = torch.take(label, neighbour).min(1)[0]
+            # Hooking: each label (a root) takes the smallest label next to any of its cells,
+            # then the cells follow their root's new label to its root (pointer jumping).
+            hooked = label.scatter_reduce(0, label, smaller, "amin", include_self=True)
+            smaller = hooked.index_select(0, label)
+            for _jump in range(8):
+                jumped = smaller.index_select(0, smaller)
+                if bool(torch.equal(jumped, smaller)):
+                    break
+                smaller = jumped
             if bool(torch.equal(smaller, label)):
                 break
             label = smaller
         roots, cell_component = _dense_ids(label)
-        return cell_component[point_cell], roots.shape[0]
+        return cell_component.index_select(0, point_cell), cell_group.index_select(0, roots)
+
+    def _choose_clusters(
+        self, boxes: Tensor, box_ok: Tensor, prior: Tensor, sigma: Tensor, face_range: Tensor,
+        xyz: Tensor, u: Tensor, v: Tensor, above: Tensor, has_ground: bool,
+    ) -> Tuple[Tensor, List[int]]:
+        """Every box's object cluster: the indices into the (u-sorted) points of each box's
+        cluster, box after box, and each box's count (0: no lidar support).
+
+        A box's frustum is one slice of the points (they are sorted by u) cut by v and height;
+        the frusta of all boxes are laid end to end as (box, point) pairs, so a point seen by
+        two boxes is a candidate of both. Thresholds are rounded to float32 as a comparison
+        of the float32 coordinates with a Python float would."""
+        device = xyz.device
+        m = boxes.shape[0]
+        x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+        bw = x2 - x1
+        bh = y2 - y1
+        sx = self.frustum_shrink * bw
+        sy = self.frustum_shrink * bh
+        first = torch.searchsorted(u, (x1 + sx).to(torch.float32))
+        last = torch.searchsorted(u, (x2 - sx).to(torch.float32), right=True)
+        length = torch.where(box_ok, (last - first).clamp_min(0), torch.zeros_like(first))
+        pair_box = torch.repeat_interleave(torch.arange(m, device=device), length)
+        start = torch.cumsum(length, 0) - length
+        point = torch.arange(pair_box.shape[0], device=device) + (first - start).index_select(0, pair_box)
+        pv = v.index_select(0, point)
+        inside = (pv >= (y1 + sy).to(torch.float32).index_select(0, pair_box))
+        inside = inside & (pv <= (y2 - sy).to(torch.float32).index_select(0, pair_box))
+        if has_ground:  # branches over a car are not the car
+            cap = (prior[:, 2] + 4.0 * sigma[:, 2] + 0.5).to(torch.float32)
+            inside = inside & (above.index_select(0, point) < cap.index_select(0, pair_box))
+        kept = torch.nonzero(inside).squeeze(1)
+        pair_box = pair_box.index_select(0, kept)
+        point = point.index_select(0, kept)
+        no_support = (torch.zeros(0, dtype=torch.int64, device=device), [0] * m)
+        if point.shape[0] == 0:
+            return no_support
+        pts = xyz.index_select(0, point).to(torch.float64)
+        pu = u.index_select(0, point).to(torch.float64)
+        pv = v.index_select(0, point).to(torch.float64)
+
+        # Objects: connected components of the points' BEV occupancy (a range split alone
+        # merges an occluder with the object behind it when their ranges touch).
+        label, component_box = self._bev_components(pts[:, :2], pair_box, m)
+        k = component_box.shape[0]
+        count = torch.bincount(label, minlength=k)
+        rng = torch.hypot(pts[:, 0], pts[:, 1])
+        mean_range = torch.zeros(k, dtype=torch.float64, device=device).index_add_(0, label, rng) / count
+
+        # Coverage of a centre-weighted grid over the box: which surface fills the box.
+        # Spinning lidars sample much finer across (0.1-0.2 deg) than up (0.4-2 deg), so
+        # the grid has narrow columns (~4 px) and tall rows (~25 px) that a surface fills.
+        gx = (bw / 4.0).clamp(2.0, 24.0).floor()
+        gy = (bh / 25.0).clamp(1.0, 8.0).floor()
+        grid_x = gx.long().index_select(0, pair_box)
+        grid_y = gy.long().index_select(0, pair_box)
+        ci = ((pu - x1.index_select(0, pair_box)) * (gx / bw).index_select(0, pair_box)).floor().long()
+        cj = ((pv - y1.index_select(0, pair_box)) * (gy / bh).index_select(0, pair_box)).floor().long()
+        ci = torch.minimum(ci.clamp_min(0), grid_x - 1)
+        cj = torch.minimum(cj.clamp_min(0), grid_y - 1)
+        cells_per_box = 24 * 8  # the largest grid
+        occupied = _dense_ids(label * cells_per_box + ci * grid_y + cj)[0]
+        component = torch.div(occupied, cells_per_box, rounding_mode="floor")
+        cell = occupied - component * cells_per_box
+        owner = component_box.index_select(0, component)
+        rows_y = gy.long().index_select(0, owner)
+        cu = (torch.div(cell, rows_y, rounding_mode="floor").to(torch.float64) + 0.5) * (2.0 / gx).index_select(0, owner) - 1.0
+        cv = ((cell % rows_y).to(torch.float64) + 0.5) * (2.0 / gy).index_select(0, owner) - 1.0
+        coverage = torch.zeros(k, dtype=torch.float64, device=device)
+        coverage = coverage.index_add_(0, component, (1.0 - cu * cu) * (1.0 - cv * cv))
+        expected = face_range.clamp_min(1e-3).index_select(0, component_box)
+        log_ratio = torch.log(mean_range.clamp_min(1e-3) / expected)
+        agreement = torch.exp(-0.5 * (log_ratio / self.range_prior_sigma) ** 2)
+        score = coverage * agreement * (count >= self.min_cluster_points).to(torch.float64)
+
+        # The best component of each box (the first of equals), if it scores at all.
+        best_score = torch.zeros(m, dtype=torch.float64, device=device)
+        best_score = best_score.scatter_reduce(0, component_box, score, "amax", include_self=True)
+        ids = torch.arange(k, device=device)
+        candidate = torch.where(score == best_score.index_select(0, component_box), ids, torch.full_like(ids, k))
+        best = torch.full((m,), k, dtype=torch.int64, device=device)
+        best = best.scatter_reduce(0, component_box, candidate, "amin", include_self=True)
+        best = torch.where(best_score > 0, best, torch.full_like(best, -1))
+        chosen = torch.nonzero(label == best.index_select(0, pair_box)).squeeze(1)
+        support: List[int] = torch.bincount(pair_box.index_select(0, chosen), minlength=m).tolist()
+        return point.index_select(0, chosen), support
 
     def _face_angle(self, xy: Tensor) -> float:
         """Angle in [0, pi/2) of the box axes whose faces hold the most points.
@@ -462,56 +586,12 @@ class Lifter(torch.nn.Module):
             on_faces = on_faces + (hist[:, :-1] + hist[:, 1:]).max(1)[0]
         return on_faces
 
-    def _lift_one(
-        self, box: List[float], prior: List[float], sigma: List[float], fit_yaw: bool, face_range: float,
-        xyz: Tensor, u: Tensor, v: Tensor, above: Tensor, has_ground: bool, plane: List[float],
-    ) -> Tuple[List[float], int]:
-        """One box: [x, y, z, l, w, h, yaw] and its supporting point count (0: none)."""
-        none: List[float] = []
-        x1, y1, x2, y2 = box[0], box[1], box[2], box[3]
-        bw = x2 - x1
-        bh = y2 - y1
-        sx = self.frustum_shrink * bw
-        sy = self.frustum_shrink * bh
-        first = int(torch.searchsorted(u, x1 + sx))
-        last = int(torch.searchsorted(u, x2 - sx, right=True))
-        inside = (v[first:last] >= y1 + sy) & (v[first:last] <= y2 - sy)
-        if has_ground:  # branches over a car are not the car
-            inside = inside & (above[first:last] < prior[2] + 4.0 * sigma[2] + 0.5)
-        sel = torch.nonzero(inside).squeeze(1) + first
-        if sel.shape[0] < self.min_cluster_points:
-            return none, 0
-        pts = xyz.index_select(0, sel).to(torch.float64)
-        pu = u.index_select(0, sel).to(torch.float64)
-        pv = v.index_select(0, sel).to(torch.float64)
-
-        # Objects: connected components of the points' BEV occupancy (a range split alone
-        # merges an occluder with the object behind it when their ranges touch).
-        label, k = self._bev_components(pts[:, :2])
-        count = torch.bincount(label, minlength=k)
-        rng = torch.hypot(pts[:, 0], pts[:, 1])
-        mean_range = torch.zeros(k, dtype=torch.float64, device=pts.device).index_add_(0, label, rng) / count
-
-        # Coverage of a centre-weighted grid over the box: which surface fills the box.
-        # Spinning lidars sample much finer across (0.1-0.2 deg) than up (0.4-2 deg), so
-        # the grid has narrow columns (~4 px) and tall rows (~25 px) that a surface fills.
-        gx = int(min(max(bw / 4.0, 2.0), 24.0))
-        gy = int(min(max(bh / 25.0, 1.0), 8.0))
-        ci = torch.clamp(((pu - x1) * (gx / bw)).floor().long(), 0, gx - 1)
-        cj = torch.clamp(((pv - y1) * (gy / bh)).floor().long(), 0, gy - 1)
-        occupied = torch.zeros((k, gx * gy), dtype=torch.float64, device=pts.device)
-        occupied[label, ci * gy + cj] = 1.0
-        cu = (torch.arange(gx, dtype=torch.float64, device=pts.device) + 0.5) * (2.0 / gx) - 1.0
-        cv = (torch.arange(gy, dtype=torch.float64, device=pts.device) + 0.5) * (2.0 / gy) - 1.0
-        weight = ((1.0 - cu * cu)[:, None] * (1.0 - cv * cv)[None, :]).reshape(-1)
-        log_ratio = torch.log(mean_range.clamp_min(1e-3) / max(face_range, 1e-3))
-        agreement = torch.exp(-0.5 * (log_ratio / self.range_prior_sigma) ** 2)
-        score = (occupied @ weight) * agreement * (count >= self.min_cluster_points).to(torch.float64)
-        best = int(torch.argmax(score))
-        if not bool(score[best] > 0):
-            return none, 0
-        mine = torch.nonzero(label == best).squeeze(1)
-        obj = pts.index_select(0, mine)
+    def _fit_box(
+        self, prior: List[float], sigma: List[float], fit_yaw: bool, obj: Tensor, heights: Tensor,
+        has_ground: bool, plane: List[float],
+    ) -> List[float]:
+        """[x, y, z, l, w, h, yaw] of the object whose points are `obj` ([n, 3] float64, n > 0)
+        at `heights` above the ground plane."""
         support = obj.shape[0]
         xy = obj[:, :2]
 
@@ -520,7 +600,6 @@ class Lifter(torch.nn.Module):
         if fit_yaw and support >= 5:
             body = xy
             if has_ground:  # the body below the windows is box-shaped; glass and roof slope in
-                heights = above.index_select(0, sel).index_select(0, mine)
                 low = torch.nonzero(heights < 0.6 * prior[2]).squeeze(1)
                 if low.shape[0] >= 5:
                     body = xy.index_select(0, low)
@@ -576,4 +655,4 @@ class Lifter(torch.nn.Module):
             yaw = yaw + math.pi
         yaw = math.atan2(math.sin(yaw), math.cos(yaw))
         length, width = (size[0], size[1]) if length_first else (size[1], size[0])
-        return [cx, cy, cz, length, width, height, yaw], support
+        return [cx, cy, cz, length, width, height, yaw]

@@ -166,6 +166,59 @@ def test_ends_are_the_nearest_rank_percentiles():
         assert _ends(values[:, 0]) == [[float(ordered[low, 0])], [float(ordered[high, 0])]]
 
 
+def components_by_search(xy, group, cell):
+    """Reference: 8-neighbour connected components of the occupied cells of each group, by a
+    breadth-first search; returned as a partition (each point's first point of its part)."""
+    xy, group = xy.tolist(), group.tolist()
+    lowest = {}
+    for (x, y), g in zip(xy, group):
+        lx, ly = lowest.get(g, (x, y))
+        lowest[g] = (min(lx, x), min(ly, y))
+    keys = [(g, math.floor((x - lowest[g][0]) / cell), math.floor((y - lowest[g][1]) / cell))
+            for (x, y), g in zip(xy, group)]
+    part, cells = {}, set(keys)
+    for start in keys:
+        if start in part:
+            continue
+        part[start], todo = start, [start]
+        while todo:
+            g, i, j = todo.pop()
+            for di in (-1, 0, 1):
+                for dj in (-1, 0, 1):
+                    other = (g, i + di, j + dj)
+                    if other in cells and other not in part:
+                        part[other] = start
+                        todo.append(other)
+    first = {}
+    return [first.setdefault(part[k], n) for n, k in enumerate(keys)]
+
+
+def as_partition(ids):
+    first = {}
+    return [first.setdefault(c, n) for n, c in enumerate(ids.tolist())]
+
+
+@pytest.mark.parametrize("scripted", [False, True])
+def test_bev_components_stay_within_their_group(scripted):
+    """All boxes' frusta are clustered in one pass: components must be those of each frustum
+    alone. Three groups on the same ground (their cells coincide): scattered blobs, and a
+    306-cell snake whose labels have far to travel."""
+    lifter = torch.jit.script(Lifter()) if scripted else Lifter()
+    generator = torch.Generator().manual_seed(3)
+    blobs = torch.randn(400, 2, generator=generator, dtype=torch.float64) * 4.0
+    # Six rows of 50 cells, two cells apart, joined end to end by one bridging cell each; the
+    # point at 0, 0 puts the grid's origin there, the others sit mid-cell.
+    snake = [[0.0, 0.0]] + [[0.3 * i + 0.15, 0.6 * row + 0.15] for row in range(6) for i in range(50)]
+    snake += [[0.3 * (49 if row % 2 == 0 else 0) + 0.15, 0.6 * row + 0.45] for row in range(5)]
+    xy = torch.cat([blobs[:200], torch.tensor(snake, dtype=torch.float64), blobs[200:]])
+    group = torch.tensor([0] * 200 + [1] * len(snake) + [2] * 200)
+    label, component_group = lifter._bev_components(xy, group, 3)
+    assert as_partition(label) == components_by_search(xy, group, lifter.cluster_cell)
+    assert torch.equal(component_group[label], group)
+    assert len(set(label[200:200 + len(snake)].tolist())) == 1
+    assert len(set(label[200:200 + len(snake) - 1].tolist()) & set(label[:200].tolist())) == 0
+
+
 def test_bev_iou_helper():
     """The metric the accuracy tests rely on, on boxes with known overlaps."""
     a = [0.0, 0.0, 0.0, 4.0, 2.0, 1.5, 0.3]
