@@ -25,8 +25,8 @@ from Rust through LibTorch. Per frame it does:
    `ground_clearance` above it are dropped: ground in a box's frustum lies *in front of* the
    object and would otherwise join or beat it.
 4. Per box. The points are sorted by image column once, so a box's frustum is one slice found
-   by binary search. Frustum, clustering and choice run for all boxes at once (the frusta laid
-   end to end, each clustered on its own); the box fit runs per box on its object's points:
+   by binary search. Frustum, clustering, choice and yaw run for all boxes at once (the frusta
+   laid end to end, each clustered on its own); extents and placement run per box:
    - frustum: points projecting into the box shrunk by `frustum_shrink` per side (box edges
      hold background), above ground and below the class height cap (branches, signs);
    - clustering: connected components of the points' occupied BEV cells (`cluster_cell`).
@@ -159,6 +159,14 @@ def _ascending(values: Tensor) -> Tuple[Tensor, Tensor]:
     keys = torch.where(values == 0, torch.zeros_like(keys), keys)
     order = torch.sort(keys, stable=True)[1]
     return values.index_select(0, order), order
+
+
+def _float64(values: List[float], device: torch.device) -> Tensor:
+    """A float64 tensor of exactly `values`. In TorchScript (torch 2.11) torch.tensor of a float
+    list goes through float32 even with dtype=torch.float64, which rounds them."""
+    if len(values) == 0:
+        return torch.zeros(0, dtype=torch.float64, device=device)
+    return torch.cat([torch.full((1,), value, dtype=torch.float64, device=device) for value in values])
 
 
 def _all_finite(values: List[float]) -> bool:
@@ -304,17 +312,20 @@ class Lifter(torch.nn.Module):
         xyz = xyz.index_select(0, keep)
         above = above.index_select(0, keep)
 
-        # 4. The object's cluster in every box at once (a few hundred tensor ops whatever the
-        # box count), then each box's geometry on its own points in Python floats.
+        # 4. Every box's object cluster and box axes at once (a few hundred tensor ops whatever
+        # the box count), then each box's extents and placement in Python floats.
         index, support_list = self._choose_clusters(
             boxes, box_ok, prior, sigma, face_range, xyz, u, v, above, has_ground
         )
-        object_xyz = torch.split(xyz.index_select(0, index).to(torch.float64), support_list)
-        object_above = torch.split(above.index_select(0, index), support_list)
+        fit_yaw = self.fit_yaw.to(device)[cls]
+        yaw_list: List[bool] = fit_yaw.tolist()
+        theta, object_along = self._object_axes(
+            xyz.index_select(0, index).to(torch.float64), above.index_select(0, index), support_list,
+            fit_yaw, prior, has_ground,
+        )
         ok_list: List[bool] = box_ok.tolist()
         prior_list: List[List[float]] = prior.tolist()
         sigma_list: List[List[float]] = sigma.tolist()
-        yaw_list: List[bool] = self.fit_yaw.to(device)[cls].tolist()
         camera_list: List[List[float]] = camera_boxes.tolist()
         plane_list: List[float] = plane.tolist()
         rows: List[List[float]] = []
@@ -324,8 +335,7 @@ class Lifter(torch.nn.Module):
             support = support_list[j]
             if support > 0:
                 fitted = self._fit_box(
-                    prior_list[j], sigma_list[j], yaw_list[j], object_xyz[j], object_above[j],
-                    has_ground, plane_list,
+                    prior_list[j], sigma_list[j], yaw_list[j], theta[j], object_along[j], has_ground, plane_list
                 )
                 if _all_finite(fitted):
                     row = fitted
@@ -559,54 +569,107 @@ class Lifter(torch.nn.Module):
         support: List[int] = torch.bincount(pair_box.index_select(0, chosen), minlength=m).tolist()
         return point.index_select(0, chosen), support
 
-    def _face_angle(self, xy: Tensor) -> float:
-        """Angle in [0, pi/2) of the box axes whose faces hold the most points.
+    def _object_axes(
+        self, xyz: Tensor, above: Tensor, support: List[int], fit_yaw: Tensor, prior: Tensor, has_ground: bool
+    ) -> Tuple[List[float], List[Tensor]]:
+        """Each object's box axes: their yaw `theta` and its points' coordinates along them
+        and height ([n, 3] float64), from its points `xyz` at heights `above` over the
+        ground (objects one after the other, `support` points each).
+
+        The axes are the outline's (`_object_angles`) for classes that have a telling one,
+        given 5 points; for the others, the ray to the points' mean."""
+        device = xyz.device
+        m = len(support)
+        counts = torch.tensor(support, dtype=torch.int64, device=device)
+        owner = torch.repeat_interleave(torch.arange(m, device=device), counts)
+        theta = self._object_angles(xyz, above, owner, counts, fit_yaw, prior, has_ground)
+        fit: List[bool] = fit_yaw.tolist()
+        object_xyz = torch.split(xyz, support)
+        for j in range(m):
+            if support[j] > 0 and not (fit[j] and support[j] >= 5):
+                xy = object_xyz[j][:, :2]
+                theta[j] = math.atan2(float(xy[:, 1].mean()), float(xy[:, 0].mean()))
+        cos_t = _float64([math.cos(t) for t in theta], device).index_select(0, owner)
+        sin_t = _float64([math.sin(t) for t in theta], device).index_select(0, owner)
+        x, y = xyz[:, 0], xyz[:, 1]
+        along = torch.stack([cos_t * x + sin_t * y, cos_t * y - sin_t * x, xyz[:, 2]], dim=1)
+        return theta, torch.split(along, support)
+
+    def _object_angles(
+        self, xyz: Tensor, above: Tensor, owner: Tensor, counts: Tensor, fit_yaw: Tensor, prior: Tensor,
+        has_ground: bool,
+    ) -> List[float]:
+        """The yaw in [0, pi/2) of the outline's axes of every object with at least 5 points
+        and a class whose outline tells it (meaningless for the others); `owner` is each point's object,
+        `counts` each object's points. The body below the windows is box-shaped (glass,
+        bonnet and roof slope inwards), so the points below 60 % of the class height are used
+        when there are at least 5 of them; at most about `max_fit_points`, evenly subsampled."""
+        m = counts.shape[0]
+        body = (fit_yaw & (counts >= 5)).index_select(0, owner)
+        if not bool(body.any()):
+            return [0.0] * m
+        if has_ground:
+            low = above < (0.6 * prior[:, 2]).to(torch.float32).index_select(0, owner)
+            enough = torch.bincount(owner[low], minlength=m) >= 5
+            body = body & (low | ~enough.index_select(0, owner))
+        body = torch.nonzero(body).squeeze(1)
+        body_owner = owner.index_select(0, body)
+        size = torch.bincount(body_owner, minlength=m)
+        stride = torch.div(size, self.max_fit_points, rounding_mode="floor").clamp_min(1)
+        rank = torch.arange(body.shape[0], device=xyz.device) - (torch.cumsum(size, 0) - size).index_select(0, body_owner)
+        sampled = body[rank % stride.index_select(0, body_owner) == 0]
+        return self._face_angles(xyz.index_select(0, sampled)[:, :2], owner.index_select(0, sampled), m)
+
+    def _face_angles(self, xy: Tensor, owner: Tensor, m: int) -> List[float]:
+        """For each of `m` objects, the angle in [0, pi/2) of its box axes whose faces hold
+        the most of its points (`xy` [n, 2], `owner` [n] the object of each point; the angle
+        of an object without points means nothing).
 
         A vehicle's sides are vertical planes: seen from above, every lidar ring on a face
         falls on one line. For each trial angle the points are projected on both axes and
         histogrammed (`face_bin` m, windows of two bins); the two highest windows count the
         points on the two strongest faces. This ignores curved bumpers and stray points,
-        which bend edge-distance criteria (L-shape closeness, min-area) off the true axes."""
+        which bend edge-distance criteria (L-shape closeness, min-area) off the true axes.
+        Coarse steps over [0, pi/2), then 9 finer ones around each object's best."""
         step = 0.5 * math.pi / self.yaw_steps
         coarse = torch.arange(self.yaw_steps, dtype=torch.float64, device=xy.device) * step
-        best = float(coarse[int(torch.argmax(self._points_on_faces(xy, coarse)))])
-        fine = best + torch.linspace(-step, step, 9, dtype=torch.float64, device=xy.device)
-        best = float(fine[int(torch.argmax(self._points_on_faces(xy, fine)))])
-        return best % (0.5 * math.pi)
+        coarse = coarse[None, :].expand(m, -1)
+        best = coarse.gather(1, torch.argmax(self._points_on_faces(xy, owner, coarse), 1, keepdim=True))
+        fine = best + torch.linspace(-step, step, 9, dtype=torch.float64, device=xy.device)[None, :]
+        best = fine.gather(1, torch.argmax(self._points_on_faces(xy, owner, fine), 1, keepdim=True))
+        angles: List[float] = best.squeeze(1).tolist()
+        return [angle % (0.5 * math.pi) for angle in angles]
 
-    def _points_on_faces(self, xy: Tensor, angles: Tensor) -> Tensor:
-        """For each angle, the points in the densest `face_bin`-wide slab along each axis."""
-        c = torch.cos(angles)[:, None]
-        s = torch.sin(angles)[:, None]
-        on_faces = torch.zeros(angles.shape[0], dtype=torch.float64, device=xy.device)
-        for coord in [c * xy[:, 0] + s * xy[:, 1], -s * xy[:, 0] + c * xy[:, 1]]:  # [angles, n]
-            bins = torch.floor((coord - coord.min(1, keepdim=True)[0]) / self.face_bin).long()
-            hist = torch.zeros((angles.shape[0], int(bins.max()) + 2), dtype=torch.float64, device=xy.device)
-            hist.scatter_add_(1, bins, torch.ones_like(coord))
+    def _points_on_faces(self, xy: Tensor, owner: Tensor, angles: Tensor) -> Tensor:
+        """For each object and each of its angles ([m, a]), the points in the densest
+        `face_bin`-wide slab along each axis."""
+        m, a = angles.shape[0], angles.shape[1]
+        c = torch.cos(angles).index_select(0, owner)  # [n, a]
+        s = torch.sin(angles).index_select(0, owner)
+        x = xy[:, 0:1]
+        y = xy[:, 1:2]
+        row = owner[:, None] * a + torch.arange(a, device=xy.device)[None, :]  # (object, angle)
+        on_faces = torch.zeros(m * a, dtype=torch.float64, device=xy.device)
+        for coord in [c * x + s * y, -s * x + c * y]:  # [n, a]
+            lowest = torch.full((m * a,), float("inf"), dtype=torch.float64, device=xy.device)
+            lowest = lowest.scatter_reduce(0, row.reshape(-1), coord.reshape(-1), "amin", include_self=True)
+            bins = torch.floor((coord - lowest.index_select(0, row.reshape(-1)).reshape(row.shape)) / self.face_bin)
+            bins = bins.long()
+            width = int(bins.max()) + 2
+            hist = torch.zeros(m * a * width, dtype=torch.float64, device=xy.device)
+            hist.scatter_add_(0, (row * width + bins).reshape(-1), torch.ones_like(coord).reshape(-1))
+            hist = hist.reshape(m * a, width)
             on_faces = on_faces + (hist[:, :-1] + hist[:, 1:]).max(1)[0]
-        return on_faces
+        return on_faces.reshape(m, a)
 
     def _fit_box(
-        self, prior: List[float], sigma: List[float], fit_yaw: bool, obj: Tensor, heights: Tensor,
+        self, prior: List[float], sigma: List[float], fit_yaw: bool, theta: float, along: Tensor,
         has_ground: bool, plane: List[float],
     ) -> List[float]:
-        """[x, y, z, l, w, h, yaw] of the object whose points are `obj` ([n, 3] float64, n > 0)
-        at `heights` above the ground plane."""
-        support = obj.shape[0]
-        xy = obj[:, :2]
-
-        # Yaw of the outline (axes in [0, pi/2)), or the ray for shapes that do not tell.
-        theta = math.atan2(float(xy[:, 1].mean()), float(xy[:, 0].mean()))
-        if fit_yaw and support >= 5:
-            body = xy
-            if has_ground:  # the body below the windows is box-shaped; glass and roof slope in
-                low = torch.nonzero(heights < 0.6 * prior[2]).squeeze(1)
-                if low.shape[0] >= 5:
-                    body = xy.index_select(0, low)
-            theta = self._face_angle(body[:: max(1, body.shape[0] // self.max_fit_points)])
+        """[x, y, z, l, w, h, yaw] of an object from its points' coordinates along its box
+        axes at `theta`, and height (`along`, [n, 3] float64, n > 0)."""
         cos_t, sin_t = math.cos(theta), math.sin(theta)
-        along = torch.stack([cos_t * xy[:, 0] + sin_t * xy[:, 1], cos_t * xy[:, 1] - sin_t * xy[:, 0]], dim=1)
-        ends = _ends(along)
+        ends = _ends(along)  # of the two axes and the height at once
         lo, hi = ends[0], ends[1]
         visible = [hi[0] - lo[0], hi[1] - lo[1]]
 
@@ -639,8 +702,7 @@ class Lifter(torch.nn.Module):
 
         # Stand on the ground plane; but an object whose top is out of the class's reach from
         # the plane (a road rising far ahead, a bridge) keeps its own top and bottom points.
-        z_ends = _ends(obj[:, 2])
-        bottom, top = z_ends[0][0], z_ends[1][0]
+        bottom, top = lo[2], hi[2]
         ground = plane[0] * cx + plane[1] * cy + plane[2]
         if has_ground and top - ground <= prior[2] + 4.0 * sigma[2]:
             height = _posterior_size(top - ground, prior[2], sigma[2])
