@@ -8,7 +8,9 @@
 //! Stages: `conversion` is the Rust side of a cloud (image view, cloud view, tf lookups,
 //! projection, point counts) as the node does it; `conversion_gather` the same for a cloud in
 //! a layout that needs the gathering copy (point_step 32: x y z, padding, intensity, ring);
-//! `detect_2d`, `lift` and `forward` are the module's methods. With `--networks DIR`, also
+//! `detect_2d`, `lift` and `forward` are the module's methods; `lift_scan` is `lift` on frame
+//! 000008's own scan (17 k points: what one real sweep puts in the camera's field of view, so
+//! the typical case where `lift` is the worst). With `--networks DIR`, also
 //! `network`: the bare camera network `DIR/network_<variant>.pt` (the module's
 //! `detector.network`, saved on its own by `scripts/bench/model`: the contract has no method
 //! for it) on FastestDet's 1x3x352x352 reference input of 000008, to compare with onnxruntime.
@@ -35,6 +37,8 @@ struct Inputs {
     info: CameraInfo,
     cloud: PointCloud2,
     gather_cloud: PointCloud2,
+    /// Frame 000008's own scan: what one real sweep puts in the camera's field of view.
+    scan: PointCloud2,
     tf: TransformBuffer,
 }
 
@@ -270,8 +274,8 @@ fn load_inputs() -> Option<Inputs> {
         let path = edgefusion_testdata::fixture(&format!("kitti_lidar_only/{i:06}.bin"))?;
         data.extend(read_lidar(&path).expect("KITTI scan"));
     }
-    let stamp = frame.cloud.as_ref().expect("cloud").header.stamp;
-    let cloud = kitti::point_cloud(data, stamp);
+    let scan = frame.cloud.expect("cloud");
+    let cloud = kitti::point_cloud(data, scan.header.stamp);
     let gather_cloud = padded_layout(&cloud);
     let mut tf = TransformBuffer::new();
     tf.add_message(frame.static_tf.as_ref().expect("tf")).expect("valid tf");
@@ -280,6 +284,7 @@ fn load_inputs() -> Option<Inputs> {
         info: frame.camera_info.expect("camera_info"),
         cloud,
         gather_cloud,
+        scan,
         tf,
     })
 }
@@ -331,6 +336,7 @@ fn convert_inputs<'a>(
 struct Prepared<'a> {
     image: convert::ImageTensor<'a>,
     points: convert::CloudTensor<'a>,
+    scan: convert::CloudTensor<'a>,
     projection: Projection,
     detected: Detections2d,
 }
@@ -339,8 +345,9 @@ impl<'a> Prepared<'a> {
     fn new(model: &FusionModel, inputs: &'a Inputs) -> Self {
         let (image, points, projection) = convert_inputs(inputs, &inputs.cloud);
         assert!(points.is_zero_copy(), "the KITTI layout is viewed in place");
+        let scan = convert::cloud_tensor(&inputs.scan).expect("scan");
         let detected = model.detect_2d(&image).expect("detect_2d");
-        Self { image, points, projection, detected }
+        Self { image, points, scan, projection, detected }
     }
 }
 
@@ -356,12 +363,14 @@ fn variant_cases<'a>(
     };
     let detect_2d = || drop(model.detect_2d(&p.image).expect("detect_2d"));
     let lift = || drop(model.lift(&p.detected, &p.points, &p.projection).expect("lift"));
+    let lift_scan = || drop(model.lift(&p.detected, &p.scan, &p.projection).expect("lift"));
     let forward = || drop(model.run(&p.image, &p.points, &p.projection).expect("forward"));
     vec![
         case(variant, "conversion", Box::new(|| drop(convert_inputs(inputs, &inputs.cloud)))),
         case(variant, "conversion_gather", Box::new(gather)),
         case(variant, "detect_2d", Box::new(detect_2d)),
         case(variant, "lift", Box::new(lift)),
+        case(variant, "lift_scan", Box::new(lift_scan)),
         case(variant, "forward", Box::new(forward)),
     ]
 }
