@@ -507,18 +507,17 @@ class Lifter(torch.nn.Module):
         pair_box = torch.repeat_interleave(torch.arange(m, device=device), length)
         start = torch.cumsum(length, 0) - length
         point = torch.arange(pair_box.shape[0], device=device) + (first - start).index_select(0, pair_box)
-        pv = v.index_select(0, point)
-        inside = (pv >= (y1 + sy).to(torch.float32).index_select(0, pair_box))
-        inside = inside & (pv <= (y2 - sy).to(torch.float32).index_select(0, pair_box))
+        pair_v = v.index_select(0, point)
+        inside = (pair_v >= (y1 + sy).to(torch.float32).index_select(0, pair_box))
+        inside = inside & (pair_v <= (y2 - sy).to(torch.float32).index_select(0, pair_box))
         if has_ground:  # branches over a car are not the car
             cap = (prior[:, 2] + 4.0 * sigma[:, 2] + 0.5).to(torch.float32)
             inside = inside & (above.index_select(0, point) < cap.index_select(0, pair_box))
         kept = torch.nonzero(inside).squeeze(1)
         pair_box = pair_box.index_select(0, kept)
         point = point.index_select(0, kept)
-        no_support = (torch.zeros(0, dtype=torch.int64, device=device), [0] * m)
         if point.shape[0] == 0:
-            return no_support
+            return torch.zeros(0, dtype=torch.int64, device=device), [0] * m
         pts = xyz.index_select(0, point).to(torch.float64)
         pu = u.index_select(0, point).to(torch.float64)
         pv = v.index_select(0, point).to(torch.float64)
