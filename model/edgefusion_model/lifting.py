@@ -161,6 +161,29 @@ def _ascending(values: Tensor) -> Tuple[Tensor, Tensor]:
     return values.index_select(0, order), order
 
 
+def _densest_windows(bins: Tensor, row: Tensor, rows: int) -> Tensor:
+    """For each of `rows` histograms, the largest count of two neighbouring bins, given each
+    sample's bin and row. One [rows, widest] matrix while that is small (fast row maxima);
+    past 4 M bins (one long object, a wall, would widen every row) each row only as long as
+    it needs, end to end, with the windows that would span two rows left out."""
+    width = torch.zeros(rows, dtype=torch.int64, device=bins.device)
+    width = width.scatter_reduce(0, row, bins, "amax", include_self=True) + 2  # + an empty bin
+    widest = int(width.max())
+    ones = torch.ones(bins.shape[0], dtype=torch.float64, device=bins.device)
+    if rows * widest <= (1 << 22):
+        hist = torch.zeros(rows * widest, dtype=torch.float64, device=bins.device)
+        hist = hist.scatter_add_(0, row * widest + bins, ones).reshape(rows, widest)
+        return (hist[:, :-1] + hist[:, 1:]).max(1)[0]
+    end = torch.cumsum(width, 0)
+    hist = torch.zeros(int(end[-1]), dtype=torch.float64, device=bins.device)
+    hist = hist.scatter_add_(0, (end - width).index_select(0, row) + bins, ones)
+    windows = hist[:-1] + hist[1:]
+    windows[end[:-1] - 1] = 0.0  # a row's empty last bin with the next row's first
+    window_row = torch.repeat_interleave(torch.arange(rows, device=bins.device), width)[:-1]
+    densest = torch.zeros(rows, dtype=torch.float64, device=bins.device)
+    return densest.scatter_reduce(0, window_row, windows, "amax", include_self=True)
+
+
 def _float64(values: List[float], device: torch.device) -> Tensor:
     """A float64 tensor of exactly `values`. In TorchScript (torch 2.11) torch.tensor of a float
     list goes through float32 even with dtype=torch.float64, which rounds them."""
@@ -643,22 +666,19 @@ class Lifter(torch.nn.Module):
         """For each object and each of its angles ([m, a]), the points in the densest
         `face_bin`-wide slab along each axis."""
         m, a = angles.shape[0], angles.shape[1]
+        device = xy.device
         c = torch.cos(angles).index_select(0, owner)  # [n, a]
         s = torch.sin(angles).index_select(0, owner)
         x = xy[:, 0:1]
         y = xy[:, 1:2]
-        row = owner[:, None] * a + torch.arange(a, device=xy.device)[None, :]  # (object, angle)
-        on_faces = torch.zeros(m * a, dtype=torch.float64, device=xy.device)
+        row = (owner[:, None] * a + torch.arange(a, device=device)[None, :]).reshape(-1)  # (object, angle)
+        on_faces = torch.zeros(m * a, dtype=torch.float64, device=device)
         for coord in [c * x + s * y, -s * x + c * y]:  # [n, a]
-            lowest = torch.full((m * a,), float("inf"), dtype=torch.float64, device=xy.device)
-            lowest = lowest.scatter_reduce(0, row.reshape(-1), coord.reshape(-1), "amin", include_self=True)
-            bins = torch.floor((coord - lowest.index_select(0, row.reshape(-1)).reshape(row.shape)) / self.face_bin)
-            bins = bins.long()
-            width = int(bins.max()) + 2
-            hist = torch.zeros(m * a * width, dtype=torch.float64, device=xy.device)
-            hist.scatter_add_(0, (row * width + bins).reshape(-1), torch.ones_like(coord).reshape(-1))
-            hist = hist.reshape(m * a, width)
-            on_faces = on_faces + (hist[:, :-1] + hist[:, 1:]).max(1)[0]
+            coord = coord.reshape(-1)
+            lowest = torch.full((m * a,), float("inf"), dtype=torch.float64, device=device)
+            lowest = lowest.scatter_reduce(0, row, coord, "amin", include_self=True)
+            bins = torch.floor((coord - lowest.index_select(0, row)) / self.face_bin).long()
+            on_faces = on_faces + _densest_windows(bins, row, m * a)
         return on_faces.reshape(m, a)
 
     def _fit_box(

@@ -246,6 +246,21 @@ def test_face_angles_of_several_objects_at_once(scripted):
         assert min(off, 0.5 * math.pi - off) <= math.atan(2 * lifter.face_bin / 4.0)
 
 
+@pytest.mark.parametrize("scripted", [False, True])
+def test_face_angles_beside_a_very_long_object(scripted):
+    """A 2 km wall among ten cars makes one histogram row per (object, angle) 20,000 bins long:
+    past 4 M bins in all, the rows are laid end to end at their own lengths instead of in a
+    matrix as wide as the widest. Every angle must be what it is with the object alone."""
+    lifter = torch.jit.script(Lifter()) if scripted else Lifter()
+    objects = [outline(0.1 * k, 4.0, 1.6, (10.0 + 5 * k, 2.0)) for k in range(10)]
+    objects.append(outline(0.7, 2000.0, 0.2, (0.0, 40.0), n=400))
+    xy = torch.cat(objects)
+    owner = torch.cat([torch.full((len(o),), k) for k, o in enumerate(objects)])
+    together = lifter._face_angles(xy, owner, len(objects))
+    alone = [lifter._face_angles(o, torch.zeros(len(o), dtype=torch.int64), 1)[0] for o in objects]
+    assert together == alone
+
+
 def test_bev_iou_helper():
     """The metric the accuracy tests rely on, on boxes with known overlaps."""
     a = [0.0, 0.0, 0.0, 4.0, 2.0, 1.5, 0.3]
