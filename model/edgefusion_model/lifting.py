@@ -215,7 +215,9 @@ class Lifter(torch.nn.Module):
       max_fit_points: points (evenly subsampled) used by the yaw search;
       range_prior_sigma: log-range spread of the camera-only range when choosing a cluster;
       max_range: camera-only ranges are clamped to [min_depth, max_range];
-      max_coordinate: points with a coordinate beyond it (m) are not lidar returns.
+      max_coordinate: points with a coordinate beyond it (m) are not lidar returns;
+      max_pairs: (box, point) candidates clustered in one pass; boxes beyond it go to the next
+        pass, which bounds the memory a frame of many large boxes takes (~150 bytes a pair).
     """
 
     def __init__(
@@ -235,6 +237,7 @@ class Lifter(torch.nn.Module):
         range_prior_sigma: float = 0.6,
         max_range: float = 200.0,
         max_coordinate: float = 10000.0,
+        max_pairs: int = 1 << 19,
     ):
         super().__init__()
         priors = torch.tensor(SIZE_PRIORS) if size_priors is None else size_priors.float()
@@ -258,6 +261,7 @@ class Lifter(torch.nn.Module):
         self.range_prior_sigma = float(range_prior_sigma)
         self.max_range = float(max_range)
         self.max_coordinate = float(max_coordinate)
+        self.max_pairs = int(max_pairs)
 
     def forward(
         self, boxes_2d: Tensor, classes: Tensor, points: Tensor, lidar_to_image: Tensor
@@ -513,20 +517,48 @@ class Lifter(torch.nn.Module):
         """Every box's object cluster: the indices into the (u-sorted) points of each box's
         cluster, box after box, and each box's count (0: no lidar support).
 
-        A box's frustum is one slice of the points (they are sorted by u) cut by v and height;
-        the frusta of all boxes are laid end to end as (box, point) pairs, so a point seen by
-        two boxes is a candidate of both. Thresholds are rounded to float32 as a comparison
-        of the float32 coordinates with a Python float would."""
+        A box's frustum is one slice of the points (they are sorted by u): its columns.
+        Consecutive boxes whose slices hold at most `max_pairs` points in all are handled in
+        one pass (`_clusters_among`)."""
+        m = boxes.shape[0]
+        sx = self.frustum_shrink * (boxes[:, 2] - boxes[:, 0])
+        first = torch.searchsorted(u, (boxes[:, 0] + sx).to(torch.float32))  # rounded as the
+        last = torch.searchsorted(u, (boxes[:, 2] - sx).to(torch.float32), right=True)  # points
+        length = torch.where(box_ok, (last - first).clamp_min(0), torch.zeros_like(first))
+        lengths: List[int] = length.tolist()
+        index: List[Tensor] = []
+        support: List[int] = []
+        start = 0
+        while start < m:
+            end = start + 1
+            pairs = lengths[start]
+            while end < m and pairs + lengths[end] <= self.max_pairs:
+                pairs += lengths[end]
+                end += 1
+            chosen, counts = self._clusters_among(
+                boxes[start:end], prior[start:end], sigma[start:end], face_range[start:end],
+                first[start:end], length[start:end], xyz, u, v, above, has_ground,
+            )
+            index.append(chosen)
+            support.extend(counts)
+            start = end
+        return torch.cat(index), support
+
+    def _clusters_among(
+        self, boxes: Tensor, prior: Tensor, sigma: Tensor, face_range: Tensor, first: Tensor,
+        length: Tensor, xyz: Tensor, u: Tensor, v: Tensor, above: Tensor, has_ground: bool,
+    ) -> Tuple[Tensor, List[int]]:
+        """`_choose_clusters` for some boxes, whose frusta start at `first` in the points and
+        hold `length` columns' points: they are laid end to end as (box, point) pairs (a point
+        seen by two boxes is a candidate of both), cut by v and height, and clustered at once.
+        Thresholds are rounded to float32 as a comparison of the float32 coordinates with a
+        Python float would."""
         device = xyz.device
         m = boxes.shape[0]
         x1, y1, x2, y2 = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
         bw = x2 - x1
         bh = y2 - y1
-        sx = self.frustum_shrink * bw
         sy = self.frustum_shrink * bh
-        first = torch.searchsorted(u, (x1 + sx).to(torch.float32))
-        last = torch.searchsorted(u, (x2 - sx).to(torch.float32), right=True)
-        length = torch.where(box_ok, (last - first).clamp_min(0), torch.zeros_like(first))
         pair_box = torch.repeat_interleave(torch.arange(m, device=device), length)
         start = torch.cumsum(length, 0) - length
         point = torch.arange(pair_box.shape[0], device=device) + (first - start).index_select(0, pair_box)

@@ -425,6 +425,22 @@ def test_scripted_module_matches_eager(frame, fixtures):
         assert torch.equal(a_boxes, b_boxes)
 
 
+def test_boxes_in_several_passes_give_the_same_boxes(frame, fixtures):
+    """`max_pairs` bounds how many (box, point) candidates one pass clusters; splitting the
+    boxes over passes changes nothing else, down to one box a pass."""
+    det_boxes = clipped([d["box_px"] for d in frame["dets"]])
+    scan = full_scans(fixtures)[0]
+    one_pass = torch.jit.script(Lifter())
+    for max_pairs in (1, 2000):
+        passes = torch.jit.script(Lifter(max_pairs=max_pairs))
+        for boxes, classes, points in ((det_boxes, cars_of(7), frame["points"]),
+                                       (tiled_boxes(), torch.arange(30) % 7, scan)):
+            a = one_pass(boxes, classes, points, frame["P"])
+            b = passes(boxes, classes, points, frame["P"])
+            assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+            assert int((a[1] > 0).sum()) >= 5  # lidar-supported boxes are among them
+
+
 # --- full clouds and points behind the camera ------------------------------------------
 
 
