@@ -40,7 +40,7 @@ from Rust through LibTorch. Per frame it does:
      log-normal agreement with the camera-only range. This replaces "the nearest dense
      cluster", which picks any occluder poking into the box. The best component with at least
      `min_cluster_points` points is the object; its size is num_points;
-   - BEV yaw: the axes whose two strongest faces hold the most points (`_face_angle`),
+   - BEV yaw: the axes whose two strongest faces hold the most points (`_face_angles`),
      searched over [0, pi/2) coarse then fine, on the points below 60 % of the class height
      (the box-shaped body; glass, bonnet and roof slope inwards). Pedestrians and unknown
      classes take the ray's azimuth: their outline says nothing about heading. Which axis is
