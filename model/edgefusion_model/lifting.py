@@ -602,7 +602,8 @@ class Lifter(torch.nn.Module):
         cell = occupied - component * cells_per_box
         owner = component_box.index_select(0, component)
         rows_y = gy.long().index_select(0, owner)
-        cu = (torch.div(cell, rows_y, rounding_mode="floor").to(torch.float64) + 0.5) * (2.0 / gx).index_select(0, owner) - 1.0
+        column = torch.div(cell, rows_y, rounding_mode="floor")
+        cu = (column.to(torch.float64) + 0.5) * (2.0 / gx).index_select(0, owner) - 1.0
         cv = ((cell % rows_y).to(torch.float64) + 0.5) * (2.0 / gy).index_select(0, owner) - 1.0
         coverage = torch.zeros(k, dtype=torch.float64, device=device)
         coverage = coverage.index_add_(0, component, (1.0 - cu * cu) * (1.0 - cv * cv))
@@ -615,7 +616,8 @@ class Lifter(torch.nn.Module):
         best_score = torch.zeros(m, dtype=torch.float64, device=device)
         best_score = best_score.scatter_reduce(0, component_box, score, "amax", include_self=True)
         ids = torch.arange(k, device=device)
-        candidate = torch.where(score == best_score.index_select(0, component_box), ids, torch.full_like(ids, k))
+        is_best = score == best_score.index_select(0, component_box)
+        candidate = torch.where(is_best, ids, torch.full_like(ids, k))
         best = torch.full((m,), k, dtype=torch.int64, device=device)
         best = best.scatter_reduce(0, component_box, candidate, "amin", include_self=True)
         best = torch.where(best_score > 0, best, torch.full_like(best, -1))
@@ -654,10 +656,11 @@ class Lifter(torch.nn.Module):
         has_ground: bool,
     ) -> List[float]:
         """The yaw in [0, pi/2) of the outline's axes of every object with at least 5 points
-        and a class whose outline tells it (meaningless for the others); `owner` is each point's object,
-        `counts` each object's points. The body below the windows is box-shaped (glass,
-        bonnet and roof slope inwards), so the points below 60 % of the class height are used
-        when there are at least 5 of them; at most about `max_fit_points`, evenly subsampled."""
+        and a class whose outline tells it (meaningless for the others); `owner` is each
+        point's object, `counts` each object's points. The body below the windows is
+        box-shaped (glass, bonnet and roof slope inwards), so the points below 60 % of the
+        class height are used when there are at least 5 of them; at most about
+        `max_fit_points`, evenly subsampled."""
         m = counts.shape[0]
         body = (fit_yaw & (counts >= 5)).index_select(0, owner)
         if not bool(body.any()):
@@ -670,7 +673,8 @@ class Lifter(torch.nn.Module):
         body_owner = owner.index_select(0, body)
         size = torch.bincount(body_owner, minlength=m)
         stride = torch.div(size, self.max_fit_points, rounding_mode="floor").clamp_min(1)
-        rank = torch.arange(body.shape[0], device=xyz.device) - (torch.cumsum(size, 0) - size).index_select(0, body_owner)
+        start = torch.cumsum(size, 0) - size
+        rank = torch.arange(body.shape[0], device=xyz.device) - start.index_select(0, body_owner)
         sampled = body[rank % stride.index_select(0, body_owner) == 0]
         return self._face_angles(xyz.index_select(0, sampled)[:, :2], owner.index_select(0, sampled), m)
 
